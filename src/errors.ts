@@ -1,0 +1,228 @@
+/**
+ * The errors edgekafka raises. Every error is a {@linkcode KafkaError}; its
+ * `retriable` flag says whether the same operation may succeed if tried again.
+ * Errors returned by brokers are {@linkcode ApiError}s (see
+ * `protocol/error_codes.ts` for the full code table).
+ *
+ * @module
+ */
+
+/** Options shared by edgekafka's error constructors. */
+export interface KafkaErrorOptions {
+  /** The error that caused this one. */
+  cause?: unknown;
+  /** Whether retrying the same operation may succeed. */
+  retriable?: boolean;
+}
+
+/**
+ * Base class of every error edgekafka raises.
+ *
+ * @example Usage
+ * ```ts
+ * import { KafkaError } from "./errors.ts";
+ * try { throw new KafkaError("Broker went away", { retriable: true }); }
+ * catch (e) { console.assert(e instanceof KafkaError && e.retriable); }
+ * ```
+ */
+export class KafkaError extends Error {
+  /** Whether retrying the same operation may succeed. */
+  readonly retriable: boolean;
+
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/**
+ * Malformed bytes from the network (truncated frame, garbage, unknown
+ * correlation id): the connection that produced them is closed.
+ *
+ * @example Usage
+ * ```ts
+ * import { ProtocolError } from "./errors.ts";
+ * const e = new ProtocolError("Frame size \"-1\" is invalid");
+ * console.assert(e.retriable);
+ * ```
+ */
+export class ProtocolError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    // Another connection may well work: the request can be retried.
+    super(message, { retriable: true, ...options });
+  }
+}
+
+/**
+ * A configuration key with an unknown name, a wrong type or a value out of range.
+ *
+ * @example Usage
+ * ```ts
+ * import { ConfigError } from "./errors.ts";
+ * const e = new ConfigError("linger.ms", "Invalid value \"-1\" for \"linger.ms\": must be at least 0");
+ * console.assert(e.key === "linger.ms");
+ * ```
+ */
+export class ConfigError extends KafkaError {
+  /** The configuration key at fault (Java name). */
+  readonly key: string;
+
+  constructor(key: string, message: string) {
+    super(message);
+    this.key = key;
+  }
+}
+
+/**
+ * A connection to a broker failed or broke; requests in flight on it fail with this.
+ *
+ * @example Usage
+ * ```ts
+ * import { ConnectionError } from "./errors.ts";
+ * console.assert(new ConnectionError("Connection to \"127.0.0.1:9092\" was closed").retriable);
+ * ```
+ */
+export class ConnectionError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+/**
+ * Something did not happen within its time bound.
+ *
+ * @example Usage
+ * ```ts
+ * import { TimeoutError } from "./errors.ts";
+ * console.assert(new TimeoutError("Request timed out after 30000 ms").retriable);
+ * ```
+ */
+export class TimeoutError extends KafkaError {
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, { retriable: true, ...options });
+  }
+}
+
+/**
+ * `send()` waited `max.block.ms` for buffer memory (`buffer.memory`) and got none.
+ *
+ * @example Usage
+ * ```ts
+ * import { BufferExhaustedError, TimeoutError } from "./errors.ts";
+ * console.assert(new BufferExhaustedError("Failed to allocate 100 bytes within 60000 ms") instanceof TimeoutError);
+ * ```
+ */
+export class BufferExhaustedError extends TimeoutError {}
+
+/**
+ * `send()` (or `partitionsFor()`) waited `max.block.ms` for a topic's
+ * metadata: the topic does not exist, or the cluster is unreachable.
+ *
+ * @example Usage
+ * ```ts
+ * import { MetadataTimeoutError } from "./errors.ts";
+ * const e = new MetadataTimeoutError("Topic \"nope\" not present in metadata after 60000 ms", "nope", null);
+ * console.assert(e.topic === "nope");
+ * ```
+ */
+export class MetadataTimeoutError extends TimeoutError {
+  /** The topic whose metadata did not come. */
+  readonly topic: string;
+  /** The partition asked for, if the record named one beyond the known count. */
+  readonly partition: number | null;
+
+  constructor(message: string, topic: string, partition: number | null, cause?: unknown) {
+    super(message, cause === undefined ? {} : { cause });
+    this.topic = topic;
+    this.partition = partition;
+  }
+}
+
+/**
+ * A record is larger than a size limit (`max.request.size`, `buffer.memory`,
+ * or the broker's `message.max.bytes`).
+ *
+ * @example Usage
+ * ```ts
+ * import { RecordTooLargeError } from "./errors.ts";
+ * const e = new RecordTooLargeError("The record is 2000000 bytes, over \"max.request.size\" of 1048576", { limit: "max.request.size" });
+ * console.assert(e.limit === "max.request.size");
+ * ```
+ */
+export class RecordTooLargeError extends KafkaError {
+  /** Which limit was exceeded, e.g. `"max.request.size"`. */
+  readonly limit: string;
+
+  constructor(message: string, options: KafkaErrorOptions & { limit: string }) {
+    super(message, options);
+    this.limit = options.limit;
+  }
+}
+
+/**
+ * A key, value or header could not be serialized, or a record is otherwise
+ * invalid before it reaches a broker (bad topic name, bad partition).
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidRecordError } from "./errors.ts";
+ * console.assert(!new InvalidRecordError("Topic name \"a b\" is illegal").retriable);
+ * ```
+ */
+export class InvalidRecordError extends KafkaError {}
+
+/**
+ * A key, value or header serializer threw, or produced something that is not
+ * bytes, a string or null.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidRecordError, SerializationError } from "./errors.ts";
+ * console.assert(new SerializationError("Cannot serialize the value") instanceof InvalidRecordError);
+ * ```
+ */
+export class SerializationError extends InvalidRecordError {}
+
+/**
+ * An operation on a producer (or connection) that was closed.
+ *
+ * @example Usage
+ * ```ts
+ * import { ClosedError } from "./errors.ts";
+ * console.assert(new ClosedError("Cannot send after the producer is closed").message.startsWith("Cannot"));
+ * ```
+ */
+export class ClosedError extends KafkaError {}
+
+/**
+ * An error code returned by a broker. `code` and `errorName` are Kafka's
+ * (see `protocol/error_codes.ts`).
+ *
+ * @example Usage
+ * ```ts
+ * import { ApiError } from "./errors.ts";
+ * const e = new ApiError(6, "NOT_LEADER_OR_FOLLOWER", "This server is not the leader for that topic-partition", { retriable: true });
+ * console.assert(e.code === 6);
+ * ```
+ */
+export class ApiError extends KafkaError {
+  /** Kafka's numeric error code. */
+  readonly code: number;
+  /** Kafka's error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`. */
+  readonly errorName: string;
+  /** Whether this error means our cluster metadata is stale (refresh it). */
+  readonly invalidMetadata: boolean;
+
+  constructor(
+    code: number,
+    errorName: string,
+    message: string,
+    options: KafkaErrorOptions & { invalidMetadata?: boolean } = {},
+  ) {
+    super(message, options);
+    this.code = code;
+    this.errorName = errorName;
+    this.invalidMetadata = options.invalidMetadata ?? false;
+  }
+}

@@ -1,0 +1,378 @@
+/**
+ * Subclasses of {@linkcode ApiError} for the broker errors a producer's users
+ * want to catch by type. {@linkcode apiError} in `error_codes.ts` returns them
+ * for their codes; each takes Kafka's default message when given none, and
+ * Kafka's `retriable`/`invalidMetadata` flags.
+ *
+ * Also the errors our codecs throw when a request cannot be written at the
+ * negotiated version ({@linkcode unsupportedField}, {@linkcode checkVersion}).
+ *
+ * @module
+ */
+
+import { ApiError, type KafkaErrorOptions } from "../errors.ts";
+import { errorInfo } from "./error_codes.ts";
+
+type ApiErrorArgs = [number, string, string, KafkaErrorOptions & { invalidMetadata?: boolean }];
+
+/** Constructor arguments of {@linkcode ApiError} for a known code. */
+function args(code: number, message: string | undefined, options: KafkaErrorOptions | undefined): ApiErrorArgs {
+  const info = errorInfo(code);
+  return [code, info.name, message ?? info.message, {
+    retriable: info.retriable,
+    invalidMetadata: info.invalidMetadata,
+    ...options,
+  }];
+}
+
+/**
+ * PRODUCER_FENCED (90): another producer with the same `transactional.id` has taken over: this producer is fenced and must be closed (fatal).
+ *
+ * @example Usage
+ * ```ts
+ * import { ProducerFencedError } from "./api_errors.ts";
+ * console.assert(new ProducerFencedError().errorName === "PRODUCER_FENCED");
+ * ```
+ */
+export class ProducerFencedError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(90, message, options));
+  }
+}
+
+/**
+ * INVALID_PRODUCER_EPOCH (47): the producer epoch is older than the broker's: a newer producer instance fenced this one (abortable in transactions).
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidProducerEpochError } from "./api_errors.ts";
+ * console.assert(new InvalidProducerEpochError().errorName === "INVALID_PRODUCER_EPOCH");
+ * ```
+ */
+export class InvalidProducerEpochError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(47, message, options));
+  }
+}
+
+/**
+ * OUT_OF_ORDER_SEQUENCE_NUMBER (45): the broker received a batch with a sequence number it did not expect (idempotence rules decide what follows).
+ *
+ * @example Usage
+ * ```ts
+ * import { OutOfOrderSequenceError } from "./api_errors.ts";
+ * console.assert(new OutOfOrderSequenceError().errorName === "OUT_OF_ORDER_SEQUENCE_NUMBER");
+ * ```
+ */
+export class OutOfOrderSequenceError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(45, message, options));
+  }
+}
+
+/**
+ * UNKNOWN_PRODUCER_ID (59): the broker no longer has state for our producer id (e.g. its records were deleted by retention).
+ *
+ * @example Usage
+ * ```ts
+ * import { UnknownProducerIdError } from "./api_errors.ts";
+ * console.assert(new UnknownProducerIdError().errorName === "UNKNOWN_PRODUCER_ID");
+ * ```
+ */
+export class UnknownProducerIdError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(59, message, options));
+  }
+}
+
+/**
+ * DUPLICATE_SEQUENCE_NUMBER (46): the broker already has this batch: for an idempotent producer it counts as success.
+ *
+ * @example Usage
+ * ```ts
+ * import { DuplicateSequenceError } from "./api_errors.ts";
+ * console.assert(new DuplicateSequenceError().errorName === "DUPLICATE_SEQUENCE_NUMBER");
+ * ```
+ */
+export class DuplicateSequenceError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(46, message, options));
+  }
+}
+
+/**
+ * TRANSACTION_ABORTABLE (120): the transaction cannot go on and must be aborted (KIP-890).
+ *
+ * @example Usage
+ * ```ts
+ * import { TransactionAbortableError } from "./api_errors.ts";
+ * console.assert(new TransactionAbortableError().errorName === "TRANSACTION_ABORTABLE");
+ * ```
+ */
+export class TransactionAbortableError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(120, message, options));
+  }
+}
+
+/**
+ * INVALID_TXN_STATE (48): the transactional request is not valid in the transaction's current state.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidTxnStateError } from "./api_errors.ts";
+ * console.assert(new InvalidTxnStateError().errorName === "INVALID_TXN_STATE");
+ * ```
+ */
+export class InvalidTxnStateError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(48, message, options));
+  }
+}
+
+/**
+ * TOPIC_AUTHORIZATION_FAILED (29): the principal is not authorized to access the topic.
+ *
+ * @example Usage
+ * ```ts
+ * import { TopicAuthorizationError } from "./api_errors.ts";
+ * console.assert(new TopicAuthorizationError().errorName === "TOPIC_AUTHORIZATION_FAILED");
+ * ```
+ */
+export class TopicAuthorizationError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(29, message, options));
+  }
+}
+
+/**
+ * CLUSTER_AUTHORIZATION_FAILED (31): the principal is not authorized for a cluster-level operation (e.g. idempotent writes on old brokers; fatal).
+ *
+ * @example Usage
+ * ```ts
+ * import { ClusterAuthorizationError } from "./api_errors.ts";
+ * console.assert(new ClusterAuthorizationError().errorName === "CLUSTER_AUTHORIZATION_FAILED");
+ * ```
+ */
+export class ClusterAuthorizationError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(31, message, options));
+  }
+}
+
+/**
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53): the principal is not authorized to use the `transactional.id` (fatal).
+ *
+ * @example Usage
+ * ```ts
+ * import { TransactionalIdAuthorizationError } from "./api_errors.ts";
+ * console.assert(new TransactionalIdAuthorizationError().errorName === "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+ * ```
+ */
+export class TransactionalIdAuthorizationError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(53, message, options));
+  }
+}
+
+/**
+ * UNSUPPORTED_VERSION (35): the broker (or we) cannot speak the requested API version, or a field cannot be encoded at the negotiated version (fatal).
+ *
+ * @example Usage
+ * ```ts
+ * import { UnsupportedVersionError } from "./api_errors.ts";
+ * console.assert(new UnsupportedVersionError().errorName === "UNSUPPORTED_VERSION");
+ * ```
+ */
+export class UnsupportedVersionError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(35, message, options));
+  }
+}
+
+/**
+ * UNKNOWN_TOPIC_OR_PARTITION (3): the broker does not host this topic-partition (retriable; refresh metadata).
+ *
+ * @example Usage
+ * ```ts
+ * import { UnknownTopicOrPartitionError } from "./api_errors.ts";
+ * console.assert(new UnknownTopicOrPartitionError().errorName === "UNKNOWN_TOPIC_OR_PARTITION");
+ * ```
+ */
+export class UnknownTopicOrPartitionError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(3, message, options));
+  }
+}
+
+/**
+ * NOT_LEADER_OR_FOLLOWER (6): the broker is not the partition's leader (retriable; refresh metadata or use the Produce response's current leader).
+ *
+ * @example Usage
+ * ```ts
+ * import { NotLeaderOrFollowerError } from "./api_errors.ts";
+ * console.assert(new NotLeaderOrFollowerError().errorName === "NOT_LEADER_OR_FOLLOWER");
+ * ```
+ */
+export class NotLeaderOrFollowerError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(6, message, options));
+  }
+}
+
+/**
+ * INVALID_TOPIC_EXCEPTION (17): the topic name is invalid, or the topic is internal and cannot be written to.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidTopicError } from "./api_errors.ts";
+ * console.assert(new InvalidTopicError().errorName === "INVALID_TOPIC_EXCEPTION");
+ * ```
+ */
+export class InvalidTopicError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(17, message, options));
+  }
+}
+
+/**
+ * MESSAGE_TOO_LARGE (10): the batch is larger than the broker accepts: split it, or fail a single-record batch.
+ *
+ * @example Usage
+ * ```ts
+ * import { MessageTooLargeError } from "./api_errors.ts";
+ * console.assert(new MessageTooLargeError().errorName === "MESSAGE_TOO_LARGE");
+ * ```
+ */
+export class MessageTooLargeError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(10, message, options));
+  }
+}
+
+/**
+ * RECORD_LIST_TOO_LARGE (18): the request's record set for a partition is larger than the broker's segment size.
+ *
+ * @example Usage
+ * ```ts
+ * import { RecordListTooLargeError } from "./api_errors.ts";
+ * console.assert(new RecordListTooLargeError().errorName === "RECORD_LIST_TOO_LARGE");
+ * ```
+ */
+export class RecordListTooLargeError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(18, message, options));
+  }
+}
+
+/**
+ * INVALID_RECORD (87): the broker rejected a record as invalid (see the Produce response's record errors); named apart from the client-side `InvalidRecordError`.
+ *
+ * @example Usage
+ * ```ts
+ * import { InvalidRecordApiError } from "./api_errors.ts";
+ * console.assert(new InvalidRecordApiError().errorName === "INVALID_RECORD");
+ * ```
+ */
+export class InvalidRecordApiError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(87, message, options));
+  }
+}
+
+/**
+ * CONCURRENT_TRANSACTIONS (51): the coordinator is still completing the producer's previous transaction (retriable).
+ *
+ * @example Usage
+ * ```ts
+ * import { ConcurrentTransactionsError } from "./api_errors.ts";
+ * console.assert(new ConcurrentTransactionsError().errorName === "CONCURRENT_TRANSACTIONS");
+ * ```
+ */
+export class ConcurrentTransactionsError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(51, message, options));
+  }
+}
+
+/**
+ * COORDINATOR_NOT_AVAILABLE (15): the coordinator is not available (retriable; look it up again).
+ *
+ * @example Usage
+ * ```ts
+ * import { CoordinatorNotAvailableError } from "./api_errors.ts";
+ * console.assert(new CoordinatorNotAvailableError().errorName === "COORDINATOR_NOT_AVAILABLE");
+ * ```
+ */
+export class CoordinatorNotAvailableError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(15, message, options));
+  }
+}
+
+/**
+ * NOT_COORDINATOR (16): the broker is not the coordinator for the key (retriable; look it up again).
+ *
+ * @example Usage
+ * ```ts
+ * import { NotCoordinatorError } from "./api_errors.ts";
+ * console.assert(new NotCoordinatorError().errorName === "NOT_COORDINATOR");
+ * ```
+ */
+export class NotCoordinatorError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(16, message, options));
+  }
+}
+
+/**
+ * COORDINATOR_LOAD_IN_PROGRESS (14): the coordinator is still loading its state (retriable).
+ *
+ * @example Usage
+ * ```ts
+ * import { CoordinatorLoadInProgressError } from "./api_errors.ts";
+ * console.assert(new CoordinatorLoadInProgressError().errorName === "COORDINATOR_LOAD_IN_PROGRESS");
+ * ```
+ */
+export class CoordinatorLoadInProgressError extends ApiError {
+  constructor(message?: string, options?: KafkaErrorOptions) {
+    super(...args(14, message, options));
+  }
+}
+
+/**
+ * Throws an {@linkcode UnsupportedVersionError} if `version` is outside what
+ * `api` speaks (a bug in version negotiation, never a broker's doing).
+ *
+ * @example Usage
+ * ```ts
+ * import { checkVersion } from "./api_errors.ts";
+ * checkVersion({ name: "EndTxn", minVersion: 0, maxVersion: 5 }, 3);
+ * ```
+ */
+export function checkVersion(
+  api: { readonly name: string; readonly minVersion: number; readonly maxVersion: number },
+  version: number,
+): void {
+  if (!(version >= api.minVersion && version <= api.maxVersion)) {
+    throw new UnsupportedVersionError(
+      `${api.name} version "${version}" is not supported: we speak versions ${api.minVersion} to ${api.maxVersion}`,
+    );
+  }
+}
+
+/**
+ * The error for a request field that has a non-default value but does not
+ * exist at `version` and is not ignorable (Kafka's generated Java code throws
+ * `UnsupportedVersionException` in the same case).
+ *
+ * @example Usage
+ * ```ts
+ * import { unsupportedField } from "./api_errors.ts";
+ * const e = unsupportedField("Metadata", "allowAutoTopicCreation", 3);
+ * console.assert(e.message === 'Metadata version "3" cannot encode field "allowAutoTopicCreation"');
+ * ```
+ */
+export function unsupportedField(api: string, field: string, version: number): UnsupportedVersionError {
+  return new UnsupportedVersionError(`${api} version "${version}" cannot encode field "${field}"`);
+}

@@ -1,0 +1,10 @@
+/**
+ * This library's version, sent to brokers as `ClientSoftwareVersion`.
+ *
+ * @example Usage
+ * ```ts
+ * import { VERSION } from "./version.ts";
+ * console.assert(/^\d+\.\d+\.\d+$/.test(VERSION));
+ * ```
+ */
+export const VERSION = "0.1.0";

@@ -1,0 +1,401 @@
+/**
+ * The producer's configuration, as Java's `ProducerConfig`: every key under
+ * its Java property name (`linger.ms`) and in camelCase (`lingerMs`), Java's
+ * defaults (Kafka 4.x), validation, and the checks that span several keys
+ * (idempotence, `delivery.timeout.ms`, backoffs).
+ *
+ * Decisions where Java gives no answer or JavaScript differs:
+ * - Numeric keys take numbers or strings that are exactly an integer (as
+ *   Java's `Map<String, Object>` constructor does); booleans take booleans or
+ *   "true"/"false". Nothing else is coerced.
+ * - `undefined` means "not set"; an unknown key is an error (Java only warns).
+ * - Duration keys that Java types as `long` are capped at 2147483647 ms, the
+ *   longest a JavaScript timer waits (with a note).
+ * - `send.buffer.bytes`, `receive.buffer.bytes`, `enable.metrics.push` and
+ *   `client.dns.lookup=use_all_dns_ips` are validated and ignored (with a
+ *   note); security (other than PLAINTEXT), SASL, SSL and metrics keys are
+ *   errors.
+ *
+ * @module
+ */
+
+import { ConfigError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import type { PartitionerFunction } from "./producer/partitioner.ts";
+import type { Connect } from "./socket.ts";
+import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec, show } from "./config_keys.ts";
+
+export { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
+
+import type { Serializer } from "./serde.ts";
+import type { ProducerInterceptor } from "./producer/interceptors.ts";
+export type { ProducerInterceptor, Serializer };
+
+/**
+ * Options of a producer, in camelCase. Each key is also accepted under its
+ * Java name (`"linger.ms": 5`); see {@linkcode CONFIG_KEYS} for the table.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ProducerOptions, resolveConfig } from "./config.ts";
+ * const options: ProducerOptions = { bootstrapServers: ["127.0.0.1:9092"], lingerMs: 20, acks: "all" };
+ * console.assert(resolveConfig(options).lingerMs === 20);
+ * ```
+ */
+export interface ProducerOptions {
+  /** `bootstrap.servers` (required): "host:port" entries (IPv6 as "[::1]:9092"), array or comma-separated. */
+  bootstrapServers: string | readonly string[];
+  /** `client.id` (default "producer-N", or "producer-" + transactional id): sent with every request. */
+  clientId?: string;
+  /** `acks` (default "all"): replicas that must have a record before it is acknowledged. */
+  acks?: "all" | "-1" | "0" | "1" | -1 | 0 | 1;
+  /** `enable.idempotence` (default true; turned off, with a note, if acks/retries conflict and it was not set). */
+  enableIdempotence?: boolean;
+  /** `retries` (default 2147483647): retries of a failed batch, within `delivery.timeout.ms`. */
+  retries?: number;
+  /** `linger.ms` (default 5): wait for more records before sending a batch that is not full. */
+  lingerMs?: number;
+  /** `batch.size` (default 16384): target batch size in bytes per partition. */
+  batchSize?: number;
+  /** `buffer.memory` (default 33554432): bytes for records waiting to be sent. */
+  bufferMemory?: number;
+  /** `max.block.ms` (default 60000): how long `send()` may wait for metadata or memory. */
+  maxBlockMs?: number;
+  /** `request.timeout.ms` (default 30000): how long to wait for a response. */
+  requestTimeoutMs?: number;
+  /** `delivery.timeout.ms` (default 120000): bound on reporting a send's outcome; ≥ linger + request timeout. */
+  deliveryTimeoutMs?: number;
+  /** `max.in.flight.requests.per.connection` (default 5; at most 5 with idempotence). */
+  maxInFlightRequestsPerConnection?: number;
+  /** `max.request.size` (default 1048576): largest request (and record) in bytes. */
+  maxRequestSize?: number;
+  /** `retry.backoff.ms` (default 100): first wait before a retry. */
+  retryBackoffMs?: number;
+  /** `retry.backoff.max.ms` (default 1000): longest wait before a retry. */
+  retryBackoffMaxMs?: number;
+  /** `metadata.max.age.ms` (default 300000): refresh metadata at least this often. */
+  metadataMaxAgeMs?: number;
+  /** `metadata.max.idle.ms` (default 300000, at least 5000): forget idle topics' metadata. */
+  metadataMaxIdleMs?: number;
+  /** `reconnect.backoff.ms` (default 50): first wait before reconnecting. */
+  reconnectBackoffMs?: number;
+  /** `reconnect.backoff.max.ms` (default 1000): longest wait before reconnecting. */
+  reconnectBackoffMaxMs?: number;
+  /** `connections.max.idle.ms` (default 540000; -1 never): close idle connections. */
+  connectionsMaxIdleMs?: number;
+  /** `socket.connection.setup.timeout.ms` (default 10000): first connect timeout. */
+  socketConnectionSetupTimeoutMs?: number;
+  /** `socket.connection.setup.timeout.max.ms` (default 30000): longest connect timeout. */
+  socketConnectionSetupTimeoutMaxMs?: number;
+  /** `partitioner.class` (default null: built-in murmur2 / uniform sticky): picks a record's partition. */
+  partitioner?: PartitionerFunction | null;
+  /** `partitioner.adaptive.partitioning.enable` (default true): favour faster brokers. */
+  partitionerAdaptivePartitioningEnable?: boolean;
+  /** `partitioner.availability.timeout.ms` (default 0 = off): skip slow leaders. */
+  partitionerAvailabilityTimeoutMs?: number;
+  /** `partitioner.ignore.keys` (default false): partition keyed records as unkeyed. */
+  partitionerIgnoreKeys?: boolean;
+  /** `compression.type` (default "none"). */
+  compressionType?: "none" | "gzip";
+  /** `compression.gzip.level` (default -1: the codec's default; else 1–9). */
+  compressionGzipLevel?: number;
+  /** `transactional.id` (default null): enables transactions. */
+  transactionalId?: string | null;
+  /** `transaction.timeout.ms` (default 60000). */
+  transactionTimeoutMs?: number;
+  /** `interceptor.classes` (default []): hooks around each record. */
+  interceptors?: readonly ProducerInterceptor[];
+  /** `key.serializer` (default null: Uint8Array, string and null pass through). */
+  keySerializer?: Serializer | null;
+  /** `value.serializer` (default null: Uint8Array, string and null pass through). */
+  valueSerializer?: Serializer | null;
+  /** `security.protocol` (default "PLAINTEXT", the only one supported). */
+  securityProtocol?: "PLAINTEXT";
+  /** Where edgekafka logs (default: silent). */
+  logger?: Logger;
+  /** The socket transport (default null: the current runtime's). */
+  connect?: Connect | null;
+}
+
+/**
+ * A configuration with every key resolved and checked: what the producer's
+ * parts read. Built by {@linkcode resolveConfig} or {@linkcode configFromProperties}.
+ *
+ * @example Usage
+ * ```ts
+ * import { resolveConfig } from "./config.ts";
+ * const config = resolveConfig({ "bootstrap.servers": "a:9092", acks: "1" });
+ * console.assert(config.acks === 1 && !config.enableIdempotence && config.notes.length === 1);
+ * ```
+ */
+export interface ResolvedConfig {
+  readonly bootstrapServers: Array<{ host: string; port: number }>;
+  readonly clientId: string;
+  readonly acks: -1 | 0 | 1;
+  readonly enableIdempotence: boolean;
+  readonly retries: number;
+  readonly lingerMs: number;
+  readonly batchSize: number;
+  readonly bufferMemory: number;
+  readonly maxBlockMs: number;
+  readonly requestTimeoutMs: number;
+  /** Raised to `lingerMs + requestTimeoutMs` when not set and smaller. */
+  readonly deliveryTimeoutMs: number;
+  readonly maxInFlightRequestsPerConnection: number;
+  readonly maxRequestSize: number;
+  /** Never above `retryBackoffMaxMs` (Java then backs off statically by the max). */
+  readonly retryBackoffMs: number;
+  readonly retryBackoffMaxMs: number;
+  readonly metadataMaxAgeMs: number;
+  readonly metadataMaxIdleMs: number;
+  /** Never above `reconnectBackoffMaxMs`. */
+  readonly reconnectBackoffMs: number;
+  readonly reconnectBackoffMaxMs: number;
+  /** -1: never close idle connections. */
+  readonly connectionsMaxIdleMs: number;
+  /** Never above `socketConnectionSetupTimeoutMaxMs`. */
+  readonly socketConnectionSetupTimeoutMs: number;
+  readonly socketConnectionSetupTimeoutMaxMs: number;
+  readonly partitioner: PartitionerFunction | null;
+  readonly partitionerAdaptivePartitioningEnable: boolean;
+  readonly partitionerAvailabilityTimeoutMs: number;
+  readonly partitionerIgnoreKeys: boolean;
+  readonly compressionType: "none" | "gzip";
+  readonly compressionGzipLevel: number;
+  readonly transactionalId: string | null;
+  readonly transactionTimeoutMs: number;
+  readonly interceptors: ProducerInterceptor[];
+  /** null: Uint8Array, string (UTF-8) and null pass through. */
+  readonly keySerializer: Serializer | null;
+  readonly valueSerializer: Serializer | null;
+  readonly securityProtocol: "PLAINTEXT";
+  readonly logger: Logger;
+  readonly connect: Connect | null;
+  /** Java names of the keys the user set (camelCase for `logger`, `connect`). */
+  readonly explicit: ReadonlySet<string>;
+  /** Informational lines for the producer to log (adjusted or ignored settings). */
+  readonly notes: string[];
+}
+
+type Values = Record<string, unknown>;
+
+const BY_NAME = new Map<string, KeySpec>();
+for (const spec of KEY_SPECS) {
+  BY_NAME.set(spec.camelName, spec);
+  if (spec.javaName !== null) BY_NAME.set(spec.javaName, spec);
+}
+
+/** Java's `PRODUCER_CLIENT_ID_SEQUENCE`: numbers default client ids, from 1. */
+let clientIdSequence = 1;
+
+/**
+ * Resolves producer options given under Java names, camelCase names, or a
+ * mix: checks every value, fills in Java's defaults and applies Java's
+ * cross-key rules. Throws a {@linkcode ConfigError} (with `key` set to the
+ * Java name) on the first problem.
+ *
+ * @example Java names and camelCase together
+ * ```ts
+ * import { resolveConfig } from "./config.ts";
+ * const config = resolveConfig({ bootstrapServers: "localhost:9092", "linger.ms": 10, batchSize: 65536 });
+ * console.assert(config.lingerMs === 10 && config.acks === -1 && config.explicit.has("linger.ms"));
+ * ```
+ */
+export function resolveConfig(input: ProducerOptions | Record<string, unknown>): ResolvedConfig {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw new TypeError(`Producer configuration must be an object, got "${show(input)}"`);
+  }
+  const notes: string[] = [];
+  const values: Values = {};
+  const setAs = new Map<KeySpec, string>(); // spec → the name it was set under
+  for (const [name, raw] of Object.entries(input)) {
+    const spec = BY_NAME.get(name);
+    if (spec === undefined) {
+      checkOtherKey(name, raw, notes);
+      continue;
+    }
+    if (raw === undefined) continue;
+    const value = spec.parse(raw, name, notes);
+    const earlier = setAs.get(spec);
+    if (earlier !== undefined && !same(values[spec.camelName], value)) {
+      throw new ConfigError(
+        keyOf(spec),
+        `Conflicting values for "${earlier}" ("${show((input as Values)[earlier])}") and "${name}" ("${show(raw)}")`,
+      );
+    }
+    setAs.set(spec, name);
+    values[spec.camelName] = value;
+  }
+  const explicit = new Set([...setAs.keys()].map(keyOf));
+  for (const { camelName, defaultValue } of KEY_SPECS) {
+    values[camelName] ??= Array.isArray(defaultValue) ? [...defaultValue] : defaultValue;
+  }
+  if (values.bootstrapServers === undefined) {
+    throw new ConfigError("bootstrap.servers", `Missing required configuration "bootstrap.servers"`);
+  }
+  applyBackoffRules(values, explicit, notes);
+  applyIdempotenceRules(values, explicit, notes);
+  applyDeliveryTimeoutRule(values, explicit, notes);
+  if (!explicit.has("client.id")) values.clientId = `producer-${values.transactionalId ?? clientIdSequence++}`;
+  const config: Values = {};
+  for (const spec of KEY_SPECS) config[spec.camelName] = values[spec.camelName];
+  return Object.freeze({ ...config, explicit, notes }) as unknown as ResolvedConfig;
+}
+
+/**
+ * Resolves a Java `Properties`-style configuration, where every value is a
+ * string: `"5"`, `"true"`, `"all"`, `"a:9092,b:9092"`. Class names cannot be
+ * loaded: only Java's `StringSerializer` and `ByteArraySerializer` are
+ * understood (as "no conversion"); partitioners, interceptors and other
+ * serializers must be passed as options to {@linkcode resolveConfig}.
+ *
+ * @example Usage
+ * ```ts
+ * import { configFromProperties } from "./config.ts";
+ * const config = configFromProperties({ "bootstrap.servers": "a:9092,b:9092", "linger.ms": "20", acks: "1" });
+ * console.assert(config.bootstrapServers.length === 2 && config.lingerMs === 20 && config.acks === 1);
+ * ```
+ */
+export function configFromProperties(props: Record<string, string>): ResolvedConfig {
+  if (typeof props !== "object" || props === null || Array.isArray(props)) {
+    throw new TypeError(`Properties must be an object of strings, got "${show(props)}"`);
+  }
+  for (const [name, value] of Object.entries(props)) {
+    if (typeof value !== "string") {
+      const spec = BY_NAME.get(name);
+      throw new ConfigError(
+        spec ? keyOf(spec) : name,
+        `Invalid value "${show(value)}" for "${name}": expected a string (properties values are strings)`,
+      );
+    }
+  }
+  return resolveConfig(props);
+}
+
+/**
+ * The configuration table in Markdown (Java name | camelCase | type |
+ * default | description), for the README.
+ *
+ * @example Usage
+ * ```ts
+ * import { configTableMarkdown } from "./config.ts";
+ * console.assert(configTableMarkdown().includes("| `linger.ms` | `lingerMs` | `integer ≥ 0` | `5` |"));
+ * ```
+ */
+export function configTableMarkdown(): string {
+  const code = (text: string) => `\`${text.replace(/\|/g, "\\|")}\``;
+  const lines = ["| Java name | camelCase | type | default | description |", "| --- | --- | --- | --- | --- |"];
+  for (const { javaName, camelName, type, default: text, doc } of CONFIG_KEYS) {
+    const row = [javaName === null ? "—" : code(javaName), code(camelName), code(type)];
+    row.push(text === "(required)" ? text : code(text), doc.replace(/\|/g, "\\|"));
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+function keyOf(spec: KeySpec): string {
+  return spec.javaName ?? spec.camelName;
+}
+
+/** Values set under two names are the same: equal primitives, arrays of equal items, equal addresses. */
+function same(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  const x = a as { host?: unknown; port?: unknown } | null;
+  const y = b as { host?: unknown; port?: unknown } | null;
+  return typeof x === "object" && typeof y === "object" && x !== null && y !== null &&
+    typeof x.host === "string" && x.host === y.host && x.port === y.port;
+}
+
+/**
+ * Java's backoff adjustments: `reconnect.backoff.ms` set alone disables
+ * exponential reconnect backoff (`CommonClientConfigs`); an initial value above
+ * its max gives a static backoff of the max (`ExponentialBackoff` takes
+ * min(initial, max)), so the initial value is lowered to the max.
+ */
+function applyBackoffRules(values: Values, explicit: Set<string>, notes: string[]): void {
+  if (explicit.has("reconnect.backoff.ms") && !explicit.has("reconnect.backoff.max.ms")) {
+    values.reconnectBackoffMaxMs = values.reconnectBackoffMs;
+    notes.push(
+      "Exponential reconnect backoff is disabled because reconnect.backoff.ms is set but reconnect.backoff.max.ms is not",
+    );
+  }
+  const pairs = [
+    ["retryBackoffMs", "retryBackoffMaxMs", "retry.backoff.ms", "retry.backoff.max.ms", "backoff"],
+    ["reconnectBackoffMs", "reconnectBackoffMaxMs", "reconnect.backoff.ms", "reconnect.backoff.max.ms", "reconnect backoff"],
+    [
+      "socketConnectionSetupTimeoutMs",
+      "socketConnectionSetupTimeoutMaxMs",
+      "socket.connection.setup.timeout.ms",
+      "socket.connection.setup.timeout.max.ms",
+      "connection setup timeout",
+    ],
+  ] as const;
+  for (const [initial, max, initialName, maxName, what] of pairs) {
+    const [a, b] = [values[initial] as number, values[max] as number];
+    if (a > b) {
+      values[initial] = b;
+      notes.push(`${initialName} ("${a}") is greater than ${maxName} ("${b}"): a static ${what} of "${b}" ms will be applied`);
+    }
+  }
+}
+
+/** Java's `postProcessAndValidateIdempotenceConfigs` (Kafka 4.x), in its order. */
+function applyIdempotenceRules(values: Values, explicit: Set<string>, notes: string[]): void {
+  const userSet = explicit.has("enable.idempotence");
+  const reasons: string[] = [];
+  if (values.enableIdempotence === true) {
+    if (values.retries === 0) {
+      if (userSet) throw new ConfigError("retries", "Must set retries to non-zero when using the idempotent producer");
+      reasons.push(`retries is set to "0"`);
+    }
+    if (values.acks !== -1) {
+      if (userSet) {
+        throw new ConfigError(
+          "acks",
+          "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence",
+        );
+      }
+      reasons.push(`acks is set to "${values.acks}", not "all"`);
+    }
+    // Kafka 4.0 (KAFKA-17927) made this an error even when idempotence is only on by default.
+    const inFlight = values.maxInFlightRequestsPerConnection as number;
+    if (inFlight > 5) {
+      throw new ConfigError(
+        "max.in.flight.requests.per.connection",
+        `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. ` +
+          `Current value is "${inFlight}"` +
+          (userSet ? "" : " (idempotence is on by default: set enable.idempotence to false to allow more)"),
+      );
+    }
+  }
+  if (reasons.length > 0) {
+    values.enableIdempotence = false;
+    notes.push(...reasons.map((reason) => `Idempotence is disabled because ${reason}`));
+  }
+  if (values.transactionalId !== null && values.enableIdempotence !== true) {
+    throw new ConfigError(
+      "transactional.id",
+      "Cannot set a transactional.id without also enabling idempotence" +
+        (reasons.length > 0 ? ` (it was disabled because ${reasons.join(" and ")})` : ""),
+    );
+  }
+}
+
+/** Java's `KafkaProducer.configureDeliveryTimeout`. */
+function applyDeliveryTimeoutRule(values: Values, explicit: Set<string>, notes: string[]): void {
+  const linger = values.lingerMs as number;
+  const request = values.requestTimeoutMs as number;
+  const delivery = values.deliveryTimeoutMs as number;
+  const minimum = Math.min(linger + request, 2147483647);
+  if (delivery >= minimum) return;
+  if (explicit.has("delivery.timeout.ms")) {
+    throw new ConfigError(
+      "delivery.timeout.ms",
+      `delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms ` +
+        `("${delivery}" < "${linger}" + "${request}")`,
+    );
+  }
+  values.deliveryTimeoutMs = minimum;
+  notes.push(`delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms: setting it to "${minimum}"`);
+}

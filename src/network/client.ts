@@ -1,0 +1,251 @@
+/**
+ * Connections to the brokers of a cluster, as Java's `NetworkClient`: at most
+ * one connection per broker, opened on demand, with exponential reconnect
+ * backoff (`reconnect.backoff.ms` → `reconnect.backoff.max.ms`, ±20 %
+ * jitter), an exponential connection setup timeout
+ * (`socket.connection.setup.timeout.ms` → `.max.ms`), a cap on requests in
+ * flight per connection, and idle connections closed after
+ * `connections.max.idle.ms`.
+ *
+ * @module
+ */
+
+import { backoffMs } from "../backoff.ts";
+import type { KafkaError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { BrokerNode } from "../metadata.ts";
+import type { Api } from "../protocol/api.ts";
+import type { Connect } from "../socket.ts";
+import { Connection, type SendOptions } from "./connection.ts";
+
+/** Settings of a {@linkcode NetworkClient}. */
+export interface NetworkClientOptions {
+  connect: Connect;
+  clientId: string | null;
+  requestTimeoutMs: number;
+  socketConnectionSetupTimeoutMs: number;
+  socketConnectionSetupTimeoutMaxMs: number;
+  reconnectBackoffMs: number;
+  reconnectBackoffMaxMs: number;
+  connectionsMaxIdleMs: number;
+  maxInFlightRequestsPerConnection: number;
+  logger: Logger;
+  /** Called when a connection opens or closes (the sender re-evaluates). */
+  onChange: () => void;
+}
+
+/** Connection state of one broker. */
+interface NodeState {
+  node: BrokerNode;
+  /** The open connection, if any. */
+  conn: Connection | null;
+  /** A connection attempt under way. */
+  connecting: Promise<Connection> | null;
+  /** Consecutive failed attempts (drives both backoffs). */
+  failures: number;
+  /** No new attempt before this time (ms). */
+  backoffUntil: number;
+  /** The error of the last failed attempt or break. */
+  lastError: KafkaError | null;
+}
+
+/**
+ * The producer's connections.
+ *
+ * @example Sending to whichever broker is least loaded
+ * ```ts ignore
+ * const node = client.leastLoadedNode(metadata.nodes, Date.now());
+ * if (node && client.ready(node, Date.now())) await client.send(node.id, Metadata, { topics: null });
+ * ```
+ */
+export class NetworkClient {
+  readonly #options: NetworkClientOptions;
+  readonly #nodes = new Map<number, NodeState>();
+  #closed = false;
+
+  constructor(options: NetworkClientOptions) {
+    this.#options = options;
+  }
+
+  /** Whether `node` has an open connection with room for another request. */
+  isReady(nodeId: number): boolean {
+    const s = this.#nodes.get(nodeId);
+    return s?.conn?.isOpen === true && s.conn.inFlight < this.#options.maxInFlightRequestsPerConnection;
+  }
+
+  /** Like {@linkcode isReady}, but starts connecting if it can. */
+  ready(node: BrokerNode, now: number): boolean {
+    if (this.isReady(node.id)) return true;
+    this.#maybeConnect(node, now);
+    return false;
+  }
+
+  /** Whether a connection to `nodeId` is open (whatever its load). */
+  isConnected(nodeId: number): boolean {
+    return this.#nodes.get(nodeId)?.conn?.isOpen === true;
+  }
+
+  /** The open connection to `nodeId`, if any. */
+  connection(nodeId: number): Connection | null {
+    const c = this.#nodes.get(nodeId)?.conn ?? null;
+    return c?.isOpen ? c : null;
+  }
+
+  /** Starts connecting (unless connected, connecting or backing off) and resolves when open. */
+  async connectTo(node: BrokerNode, now = Date.now()): Promise<Connection> {
+    const s = this.#state(node);
+    if (s.conn?.isOpen) return s.conn;
+    if (s.connecting === null && now < s.backoffUntil && s.lastError !== null) throw s.lastError;
+    return this.#maybeConnect(node, now) ?? s.connecting!;
+  }
+
+  /** Milliseconds until a connection to `node` may be attempted (0 = now or connected). */
+  connectionDelay(nodeId: number, now: number): number {
+    const s = this.#nodes.get(nodeId);
+    if (s === undefined || s.conn?.isOpen || s.connecting) return 0;
+    return Math.max(0, s.backoffUntil - now);
+  }
+
+  /** Requests in flight to `nodeId`. */
+  inFlight(nodeId: number): number {
+    return this.#nodes.get(nodeId)?.conn?.inFlight ?? 0;
+  }
+
+  /** The last connection error of a node (for messages). */
+  lastError(nodeId: number): KafkaError | null {
+    return this.#nodes.get(nodeId)?.lastError ?? null;
+  }
+
+  /** Sends on the open connection to `nodeId`; rejects if there is none. */
+  send<Req, Res>(nodeId: number, api: Api<Req, Res>, request: Req, options?: SendOptions): Promise<Res> {
+    const conn = this.#nodes.get(nodeId)?.conn;
+    if (!conn?.isOpen) return Promise.reject(new Error(`No open connection to node ${nodeId}`));
+    return conn.send(api, request, options);
+  }
+
+  /**
+   * The node to ask when any will do (metadata, InitProducerId): the
+   * connected one with the fewest requests in flight, else one we may connect
+   * to now, else `null`. Starts from a random node to spread load.
+   */
+  leastLoadedNode(nodes: readonly BrokerNode[], now: number): BrokerNode | null {
+    let best: BrokerNode | null = null;
+    let bestInFlight = Infinity;
+    let connectable: BrokerNode | null = null;
+    let connecting: BrokerNode | null = null;
+    const offset = Math.floor(Math.random() * nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[(offset + i) % nodes.length]!;
+      const s = this.#nodes.get(node.id);
+      if (s?.conn?.isOpen) {
+        const n = s.conn.inFlight;
+        if (n < bestInFlight && n < this.#options.maxInFlightRequestsPerConnection) {
+          best = node;
+          bestInFlight = n;
+        }
+      } else if (s?.connecting) {
+        connecting ??= node;
+      } else if (s === undefined || now >= s.backoffUntil) {
+        connectable ??= node;
+      }
+    }
+    return best ?? connecting ?? connectable;
+  }
+
+  /** Closes connections idle for longer than `connections.max.idle.ms`. */
+  closeIdle(now: number): void {
+    const idle = this.#options.connectionsMaxIdleMs;
+    if (idle < 0) return;
+    for (const s of this.#nodes.values()) {
+      if (s.conn?.isOpen && s.conn.inFlight === 0 && now - s.conn.lastActivity > idle) {
+        this.#options.logger.debug("Closing idle connection", { node: s.node.id });
+        s.conn.close();
+      }
+    }
+  }
+
+  /** Milliseconds until the next idle connection may be closed. */
+  nextIdleCheck(now: number): number {
+    const idle = this.#options.connectionsMaxIdleMs;
+    if (idle < 0) return Infinity;
+    let next = Infinity;
+    for (const s of this.#nodes.values()) {
+      if (s.conn?.isOpen && s.conn.inFlight === 0) next = Math.min(next, s.conn.lastActivity + idle - now + 1);
+    }
+    return Math.max(0, next);
+  }
+
+  /** Closes one broker's connection (its requests fail). */
+  disconnect(nodeId: number, error?: KafkaError): void {
+    this.#nodes.get(nodeId)?.conn?.close(error);
+  }
+
+  /** Closes every connection; no new ones are opened. */
+  close(): void {
+    this.#closed = true;
+    for (const s of this.#nodes.values()) s.conn?.close();
+  }
+
+  #state(node: BrokerNode): NodeState {
+    let s = this.#nodes.get(node.id);
+    if (s === undefined) {
+      s = { node, conn: null, connecting: null, failures: 0, backoffUntil: 0, lastError: null };
+      this.#nodes.set(node.id, s);
+    } else if (s.node.host !== node.host || s.node.port !== node.port) {
+      // The broker moved: its old connection points at the wrong place.
+      s.node = node;
+      s.conn?.close();
+    }
+    return s;
+  }
+
+  #maybeConnect(node: BrokerNode, now: number): Promise<Connection> | null {
+    if (this.#closed) return null;
+    const s = this.#state(node);
+    if (s.conn?.isOpen || s.connecting !== null || now < s.backoffUntil) return s.connecting;
+    const o = this.#options;
+    const timeoutMs = backoffMs(s.failures, o.socketConnectionSetupTimeoutMs, o.socketConnectionSetupTimeoutMaxMs);
+    o.logger.debug("Connecting to broker", { node: node.id, host: node.host, port: node.port });
+    const attempt = Connection.open({
+      connect: o.connect,
+      host: node.host,
+      port: node.port,
+      nodeId: node.id,
+      clientId: o.clientId,
+      connectTimeoutMs: timeoutMs,
+      requestTimeoutMs: o.requestTimeoutMs,
+      onClose: (error) => {
+        if (s.conn !== null && !s.conn.isOpen) s.conn = null;
+        if (error !== undefined) {
+          // A broken connection backs off like a failed attempt, so a broker
+          // that accepts and drops connections is not hammered.
+          s.lastError = error;
+          s.backoffUntil = Date.now() + backoffMs(s.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
+          s.failures++;
+          o.logger.debug("Connection closed", { node: node.id, error: error.message });
+        }
+        o.onChange();
+      },
+    });
+    s.connecting = attempt;
+    attempt.then(
+      (conn) => {
+        s.connecting = null;
+        if (this.#closed) return conn.close();
+        s.conn = conn;
+        s.failures = 0;
+        s.lastError = null;
+        o.onChange();
+      },
+      (error: KafkaError) => {
+        s.connecting = null;
+        s.lastError = error;
+        s.backoffUntil = Date.now() + backoffMs(s.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
+        s.failures++;
+        o.logger.debug("Connection failed", { node: node.id, error: error.message });
+        o.onChange();
+      },
+    );
+    return attempt;
+  }
+}

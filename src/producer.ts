@@ -1,0 +1,290 @@
+/**
+ * The public producer, as Java's `KafkaProducer`: `send`, `flush`, `close`,
+ * `partitionsFor`, `metrics`. See `DESIGN.md` for the data flow.
+ *
+ * @module
+ */
+
+import { configFromProperties, type ProducerOptions, type ResolvedConfig, resolveConfig } from "./config.ts";
+import { ClosedError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import { Metadata, type PartitionInfo } from "./metadata.ts";
+import { NetworkClient } from "./network/client.ts";
+import { crc32cReady } from "./protocol/crc32c.ts";
+import { RecordAccumulator } from "./producer/accumulator.ts";
+import { CALLBACK, type RecordMetadata, type SendCallback } from "./producer/batch.ts";
+import { BufferPool } from "./producer/buffer_pool.ts";
+import { compressorFor } from "./producer/compression.ts";
+import { Idempotence } from "./producer/idempotence.ts";
+import { Interceptors } from "./producer/interceptors.ts";
+import { ProducerMetrics } from "./producer/metrics.ts";
+import { closedError, SendPipeline } from "./producer/pipeline.ts";
+import { Sender } from "./producer/sender.ts";
+import type { Bytes, ProducerRecord, Serializer } from "./serde.ts";
+import { resolveConnect } from "./transport.ts";
+
+/** Options of one `send()`. */
+export interface SendOptions {
+  /** Gives up waiting for metadata or buffer memory (the record is not sent). */
+  signal?: AbortSignal;
+}
+
+/** Options of `close()`. */
+export interface CloseOptions {
+  /**
+   * How long to wait for queued records to be delivered; then the rest fail.
+   * 0 fails them at once. Default: wait (bounded by `delivery.timeout.ms`).
+   */
+  timeoutMs?: number;
+}
+
+/** Producer options with typed serializers. */
+export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" | "valueSerializer"> & {
+  keySerializer?: Serializer<K>;
+  valueSerializer?: Serializer<V>;
+};
+
+/** A partition as `partitionsFor()` reports it. */
+export interface TopicPartitionInfo extends PartitionInfo {
+  readonly topic: string;
+}
+
+/**
+ * A Kafka producer.
+ *
+ * @typeParam K Key type (bytes or string unless `keySerializer` is set).
+ * @typeParam V Value type (bytes or string unless `valueSerializer` is set).
+ *
+ * @example Sending a record and closing
+ * ```ts ignore
+ * import { Producer } from "@edgekafka/producer";
+ * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: 5 });
+ * const md = await producer.send({ topic: "events", key: "user-1", value: "signed up" });
+ * console.log(md.partition, md.offset);
+ * ```
+ */
+export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
+  /** The resolved configuration (Java defaults filled in). */
+  readonly config: ResolvedConfig;
+  readonly #logger: Logger;
+  readonly #metadata: Metadata;
+  readonly #pool: BufferPool;
+  readonly #accumulator: RecordAccumulator;
+  readonly #client: NetworkClient;
+  readonly #sender: Sender;
+  readonly #pipeline: SendPipeline;
+  readonly #metrics = new ProducerMetrics();
+  readonly #interceptors: Interceptors<unknown, unknown>;
+  /** Set by `close()`: sends are refused. */
+  #closed = false;
+  #closing: Promise<void> | null = null;
+
+  constructor(options: TypedProducerOptions<K, V>) {
+    const config = (this.config = resolveConfig(options as ProducerOptions));
+    const logger = (this.#logger = config.logger);
+    for (const note of config.notes) logger.info(note);
+    const connect = resolveConnect(config.connect);
+    void crc32cReady();
+    this.#metadata = new Metadata({
+      bootstrap: config.bootstrapServers,
+      metadataMaxAgeMs: config.metadataMaxAgeMs,
+      metadataMaxIdleMs: config.metadataMaxIdleMs,
+      retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
+    });
+    this.#pool = new BufferPool(config.bufferMemory, config.batchSize);
+    this.#accumulator = new RecordAccumulator({
+      batchSize: config.batchSize,
+      lingerMs: config.lingerMs,
+      retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
+      maxRequestSize: config.maxRequestSize,
+      adaptivePartitioning: config.partitionerAdaptivePartitioningEnable,
+      availabilityTimeoutMs: config.partitionerAvailabilityTimeoutMs,
+    }, this.#pool);
+    this.#interceptors = new Interceptors(config.interceptors as never[], logger);
+    if (!this.#interceptors.isEmpty) {
+      this.#accumulator.listener = (_b, _i, error, md) => this.#interceptors.onAcknowledgement(md, error);
+    }
+    this.#client = new NetworkClient({
+      connect,
+      clientId: config.clientId,
+      requestTimeoutMs: config.requestTimeoutMs,
+      socketConnectionSetupTimeoutMs: config.socketConnectionSetupTimeoutMs,
+      socketConnectionSetupTimeoutMaxMs: config.socketConnectionSetupTimeoutMaxMs,
+      reconnectBackoffMs: config.reconnectBackoffMs,
+      reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      maxInFlightRequestsPerConnection: config.maxInFlightRequestsPerConnection,
+      logger,
+      onChange: () => this.#sender.wakeup(),
+    });
+    this.#sender = new Sender({
+      metadata: this.#metadata,
+      accumulator: this.#accumulator,
+      pool: this.#pool,
+      client: this.#client,
+      idempotence: config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null,
+      compressor: compressorFor(config.compressionType, config.compressionGzipLevel),
+      metrics: this.#metrics,
+      logger,
+      acks: config.acks,
+      requestTimeoutMs: config.requestTimeoutMs,
+      maxRequestSize: config.maxRequestSize,
+      deliveryTimeoutMs: config.deliveryTimeoutMs,
+      retries: config.retries,
+      batchSize: config.batchSize,
+      transactionTimeoutMs: config.transactionTimeoutMs,
+      transactionalId: config.transactionalId,
+    });
+    this.#pipeline = new SendPipeline({
+      metadata: this.#metadata,
+      accumulator: this.#accumulator,
+      pool: this.#pool,
+      interceptors: this.#interceptors,
+      keySerializer: config.keySerializer as Serializer<unknown> | null,
+      valueSerializer: config.valueSerializer as Serializer<unknown> | null,
+      partitioner: config.partitioner,
+      ignoreKeys: config.partitionerIgnoreKeys,
+      maxBlockMs: config.maxBlockMs,
+      maxRequestSize: config.maxRequestSize,
+      wakeup: () => this.#sender.wakeup(),
+    });
+  }
+
+  /**
+   * A producer from Java-style properties (all values strings).
+   *
+   * @example Usage
+   * ```ts ignore
+   * const producer = Producer.fromProperties({ "bootstrap.servers": "127.0.0.1:9092", "linger.ms": "5" });
+   * ```
+   */
+  static fromProperties(properties: Record<string, string>, extra: Partial<TypedProducerOptions<Bytes, Bytes>> = {}): Producer {
+    const parsed = configFromProperties(properties);
+    return new Producer({ ...configToOptions(parsed), ...extra } as TypedProducerOptions<Bytes, Bytes>);
+  }
+
+  /**
+   * Sends a record. Resolves with where it landed once the broker
+   * acknowledged it (per `acks`), or rejects with why it was not.
+   */
+  send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata>;
+  /** Sends a record; `callback` is called once with the metadata or the error. */
+  send(record: ProducerRecord<K, V>, callback: SendCallback, options?: SendOptions): void;
+  send(
+    record: ProducerRecord<K, V>,
+    callbackOrOptions?: SendCallback | SendOptions,
+    maybeOptions?: SendOptions,
+  ): Promise<RecordMetadata> | void {
+    const r = record as ProducerRecord<unknown, unknown>;
+    if (typeof callbackOrOptions === "function") {
+      const cb = callbackOrOptions;
+      if (this.#closed) return void queueMicrotask(() => cb(closedError(), null));
+      this.#pipeline.send(r, cb, CALLBACK, (e) => cb(e, null), maybeOptions?.signal);
+      return;
+    }
+    if (this.#closed) return Promise.reject(closedError());
+    return new Promise<RecordMetadata>((resolve, reject) => {
+      this.#pipeline.send(r, resolve, reject, reject, callbackOrOptions?.signal);
+    });
+  }
+
+  /**
+   * Sends every record given to `send()` so far without waiting for
+   * `linger.ms`, and resolves once each has settled.
+   */
+  async flush(): Promise<void> {
+    await this.#pipeline.whenQueued();
+    const batches = [...this.#accumulator.incomplete];
+    this.#accumulator.flushesInProgress++;
+    this.#sender.wakeup();
+    try {
+      await Promise.all(batches.map((b) => b.settled()));
+    } finally {
+      this.#accumulator.flushesInProgress--;
+    }
+  }
+
+  /** The partitions of `topic` (waits up to `max.block.ms` for its metadata). */
+  async partitionsFor(topic: string, options: SendOptions = {}): Promise<TopicPartitionInfo[]> {
+    if (this.#closed) throw closedError();
+    await this.#pipeline.waitForTopic(topic, options.signal);
+    return (this.#metadata.partitions(topic) ?? []).map((p) => ({ topic, ...p }));
+  }
+
+  /** Producer metrics under Java's names (e.g. `record-send-total`). */
+  metrics(): Record<string, number> {
+    return this.#metrics.snapshot({
+      requestsInFlight: this.#sender.inFlight.size,
+      bufferTotalBytes: this.#pool.totalMemory,
+      bufferAvailableBytes: this.#pool.availableMemory,
+      bufferpoolWaitTimeMs: this.#pool.waitTimeTotalMs,
+      bufferExhaustedTotal: this.#pool.exhaustedTotal,
+    }, Date.now());
+  }
+
+  /**
+   * Stops accepting records, delivers what was sent (within `timeoutMs`),
+   * fails the rest, and releases connections. Safe to call more than once.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closed = true;
+    this.#closing ??= this.#close(options.timeoutMs ?? Infinity);
+    return this.#closing;
+  }
+
+  /** `await using producer = new Producer(…)` closes it at scope exit. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  async #close(timeoutMs: number): Promise<void> {
+    this.#logger.info("Closing the producer", { timeoutMs });
+    if (timeoutMs > 0) {
+      this.#accumulator.closing = true;
+      this.#sender.wakeup();
+      const graceful = this.#settleEverything();
+      if (Number.isFinite(timeoutMs)) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([graceful, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+        clearTimeout(timer);
+      } else {
+        await graceful;
+      }
+    }
+    const error = new ClosedError("The producer was closed before the record was delivered");
+    this.#pipeline.failAll(error);
+    this.#pool.failWaiters(error);
+    this.#sender.failQueued(error);
+    this.#sender.failInFlight(error);
+    this.#sender.stop();
+    this.#client.close();
+    this.#interceptors.close();
+  }
+
+  /** Resolves once no record is queued, batched or in flight. */
+  async #settleEverything(): Promise<void> {
+    for (;;) {
+      await this.#pipeline.whenQueued();
+      const pending = [...this.#accumulator.incomplete].filter((b) => !b.done);
+      if (pending.length === 0 && this.#pipeline.queued === 0) return;
+      this.#sender.wakeup();
+      await Promise.all(pending.map((b) => b.settled()));
+    }
+  }
+}
+
+/** Back from a resolved config to options (for `fromProperties`). */
+function configToOptions(config: ResolvedConfig): Record<string, unknown> {
+  const { explicit: _explicit, notes: _notes, ...rest } = config;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) if (config.explicit.has(k) || isExplicitCamel(config, k)) out[k] = v;
+  return out;
+}
+
+function isExplicitCamel(config: ResolvedConfig, camel: string): boolean {
+  const java = camel.replace(/[A-Z]/g, (c) => "." + c.toLowerCase());
+  return config.explicit.has(java);
+}

@@ -1,0 +1,312 @@
+/**
+ * A batch of records for one partition, as Java's `ProducerBatch`: records are
+ * written straight into the batch's slab as they are appended; the header,
+ * compression and CRC are filled in when the batch is sealed for sending.
+ *
+ * @module
+ */
+
+import {
+  BATCH_HEADER_SIZE,
+  type FieldValue,
+  type HeaderList,
+  type RecordWriter,
+  sealBatch,
+  TRANSACTIONAL_FLAG,
+  writeBatchHeader,
+} from "../protocol/record_batch.ts";
+
+/** Where a record landed. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset in the partition (-1 with `acks=0`). */
+  offset: bigint;
+  /** The record's timestamp: create time, or the broker's log-append time. */
+  timestamp: number;
+}
+
+/** A `send()` callback: called once, with metadata or with an error. */
+export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
+/**
+ * Marks a record settled through a {@linkcode SendCallback}: `tryAppend`
+ * takes either a promise's `resolve` and `reject`, or a callback and this
+ * marker, so no closure is allocated per record.
+ */
+export const CALLBACK: unique symbol = Symbol("callback");
+
+/** Observes every record's outcome (interceptors, metrics). */
+export type RecordListener = (batch: ProducerBatch, index: number, error: Error | null, metadata: RecordMetadata | null) => void;
+
+/** Compresses the records section of a batch; returns the codec id and the bytes. */
+export interface Compressor {
+  /** Attribute bits of the codec (1 = gzip). */
+  readonly codec: number;
+  compress(records: Uint8Array): Uint8Array;
+}
+
+/** The idempotence fields stamped on a batch at drain time. */
+export interface ProducerIdentity {
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
+  transactional: boolean;
+}
+
+/**
+ * One partition's batch.
+ *
+ * @example Appending and sealing
+ * ```ts
+ * import { ProducerBatch } from "./batch.ts";
+ * import { RecordWriter } from "../protocol/record_batch.ts";
+ * import { crc32c, crc32cReady } from "../protocol/crc32c.ts";
+ * await crc32cReady();
+ * const batch = new ProducerBatch("events", 0, new Uint8Array(1024), Date.now());
+ * batch.tryAppend(new RecordWriter(), 1048576, Date.now(), "k", "v", null, () => {}, () => {});
+ * const wire = batch.seal(null, crc32c);
+ * console.assert(wire.length > 61);
+ * ```
+ */
+export class ProducerBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly createdMs: number;
+  /** The memory the records are written into (from the buffer pool). */
+  slab: Uint8Array;
+  /** Write position in the slab. */
+  #pos = BATCH_HEADER_SIZE;
+  /** Records appended. */
+  recordCount = 0;
+  baseTimestamp = 0;
+  maxTimestamp = 0;
+  /**
+   * Two entries per record, in append order: `resolve, reject` of its
+   * promise, or `callback, CALLBACK`.
+   */
+  readonly #settlers: unknown[] = [];
+  /** Each record's timestamp, for its metadata. */
+  readonly #timestamps: number[] = [];
+  /** Set once drained: no more appends. */
+  closed = false;
+  /** Set once settled: the batch must not be sent again. */
+  done = false;
+  /** Sends so far (the first send is attempt 1). */
+  attempts = 0;
+  /** When the last send was made, for the retry backoff. */
+  lastAttemptMs = 0;
+  /** Whether the batch came back to its deque for a retry. */
+  retry = false;
+  /** How long to wait after `lastAttemptMs` before the retry (jittered once per retry). */
+  retryBackoffMs = 0;
+  /** The partition's leader epoch when the batch was last sent: a newer leader skips the backoff (KIP-951). */
+  sentLeaderEpoch = -1;
+  /** Set when an epoch bump or a failed predecessor renumbered this batch's sequence. */
+  sequenceReset = false;
+  /** Idempotence fields; `producerId < 0` without idempotence. Guards the sealed bytes. */
+  identity: ProducerIdentity | null = null;
+  /** Wire bytes from the last seal, and the identity they carry (reused on retry). */
+  #sealed: Uint8Array | null = null;
+  #sealedFor: ProducerIdentity | null = null;
+  /** Compressed size / uncompressed size of the last seal (1 uncompressed). */
+  compressionRatio = 1;
+  /** The batches this one was split into (its records moved there). */
+  splitInto: ProducerBatch[] | null = null;
+  /** Waiting for the batch to settle (`flush()`); allocated on demand. */
+  #waiters: Array<() => void> | null = null;
+  /** Whether the slab came from the buffer pool (split batches' do not, as in Java). */
+  pooled = true;
+  /** Told of every record's outcome; shared by all batches of a producer. */
+  listener: RecordListener | null = null;
+
+  constructor(topic: string, partition: number, slab: Uint8Array, now: number) {
+    this.topic = topic;
+    this.partition = partition;
+    this.slab = slab;
+    this.createdMs = now;
+    this.lastAttemptMs = now;
+  }
+
+  /** Bytes of the batch as sent uncompressed (header + records). */
+  get sizeInBytes(): number {
+    return this.#pos;
+  }
+
+  /** Whether the slab has no room left for a typical record. */
+  get isFull(): boolean {
+    return this.closed || this.#pos >= this.slab.length;
+  }
+
+  /**
+   * Appends a record if it fits; returns the bytes it took, 0 if the batch is
+   * closed or lacks room (the first record always fits: its slab was sized
+   * for it), or -1 if the record alone, in a batch, would exceed
+   * `maxBatchBytes` (`max.request.size`).
+   */
+  tryAppend(
+    rw: RecordWriter,
+    maxBatchBytes: number,
+    timestamp: number,
+    key: FieldValue,
+    value: FieldValue,
+    headers: HeaderList | null,
+    resolve: ((metadata: RecordMetadata) => void) | SendCallback,
+    reject: ((error: Error) => void) | typeof CALLBACK,
+  ): number {
+    const size = this.#write(rw, timestamp, key, value, headers, maxBatchBytes);
+    if (size > 0) {
+      this.#settlers.push(resolve, reject);
+      this.#timestamps.push(timestamp);
+    }
+    return size;
+  }
+
+  /**
+   * Appends record `index` of `from` (with its key, value and headers, as
+   * decoded), moving its settlers here; for splitting. Returns 0 if no room.
+   */
+  tryMove(rw: RecordWriter, from: ProducerBatch, index: number, key: FieldValue, value: FieldValue, headers: HeaderList | null): number {
+    const timestamp = from.#timestamps[index]!;
+    const size = this.#write(rw, timestamp, key, value, headers, Infinity);
+    if (size > 0) {
+      this.#settlers.push(from.#settlers[index * 2]!, from.#settlers[index * 2 + 1]!);
+      this.#timestamps.push(timestamp);
+    }
+    return size;
+  }
+
+  #write(rw: RecordWriter, timestamp: number, key: FieldValue, value: FieldValue, headers: HeaderList | null, max: number): number {
+    if (this.closed) return 0;
+    const first = this.recordCount === 0;
+    const base = first ? timestamp : this.baseTimestamp;
+    const size = rw.measure(key, value, headers, timestamp - base, this.recordCount);
+    if (BATCH_HEADER_SIZE + size > max) return -1;
+    if (this.#pos + size > this.slab.length) return 0;
+    this.#pos = rw.write(this.slab, this.#pos);
+    if (first) this.baseTimestamp = this.maxTimestamp = timestamp;
+    else if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    this.recordCount++;
+    return size;
+  }
+
+  /**
+   * The batch as sent: header filled, records compressed if `compressor` is
+   * given, CRC computed. Cached while the identity stays the same, so a retry
+   * resends the same bytes.
+   */
+  seal(compressor: Compressor | null, crc: (data: Uint8Array) => number): Uint8Array {
+    const id = this.identity;
+    if (this.#sealed !== null && sameIdentity(this.#sealedFor, id)) return this.#sealed;
+    let wire = this.slab.subarray(0, this.#pos);
+    let attributes = id?.transactional ? TRANSACTIONAL_FLAG : 0;
+    if (compressor !== null) {
+      const packed = compressor.compress(this.slab.subarray(BATCH_HEADER_SIZE, this.#pos));
+      // Only worth it if smaller; Java always compresses, but sending the
+      // larger form would only waste bandwidth (both are valid on the wire).
+      if (packed.length < this.#pos - BATCH_HEADER_SIZE) {
+        wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
+        wire.set(packed, BATCH_HEADER_SIZE);
+        attributes |= compressor.codec;
+      }
+    }
+    writeBatchHeader(wire, {
+      attributes,
+      lastOffsetDelta: this.recordCount - 1,
+      baseTimestamp: this.baseTimestamp,
+      maxTimestamp: this.maxTimestamp,
+      producerId: id?.producerId ?? -1n,
+      producerEpoch: id?.producerEpoch ?? -1,
+      baseSequence: id?.baseSequence ?? -1,
+      recordsCount: this.recordCount,
+    });
+    sealBatch(wire, crc);
+    this.compressionRatio = wire.length / this.#pos;
+    this.#sealed = wire;
+    this.#sealedFor = id === null ? null : { ...id };
+    return wire;
+  }
+
+  /** The records section as appended (uncompressed), for splitting. */
+  recordsSection(): Uint8Array {
+    return this.slab.subarray(BATCH_HEADER_SIZE, this.#pos);
+  }
+
+  /** Each record's timestamp, in order. */
+  get timestamps(): readonly number[] {
+    return this.#timestamps;
+  }
+
+  /** Resolves once every record of the batch (or of its split parts) has settled. */
+  settled(): Promise<void> {
+    if (this.splitInto !== null) return Promise.all(this.splitInto.map((p) => p.settled())).then(() => {});
+    if (this.done) return Promise.resolve();
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
+  }
+
+  /** Hands the records over to `parts` (after a split); waiters follow them. */
+  markSplit(parts: ProducerBatch[]): void {
+    this.splitInto = parts;
+    this.done = true;
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) void this.settled().then(() => waiters.forEach((w) => w()));
+  }
+
+  #notify(): void {
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters !== null) for (const w of waiters) w();
+  }
+
+  /**
+   * Completes every record with its offset. `logAppendTime` (≥ 0) replaces
+   * the create time when the topic uses log-append time.
+   */
+  complete(baseOffset: bigint, logAppendTime: number): void {
+    if (this.done) return;
+    this.done = true;
+    for (let i = 0; i < this.recordCount; i++) {
+      this.#settle(i, null, {
+        topic: this.topic,
+        partition: this.partition,
+        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
+        timestamp: logAppendTime >= 0 ? logAppendTime : this.#timestamps[i]!,
+      });
+    }
+    this.#notify();
+  }
+
+  /** Fails every record; `perRecord(i)` may give a record its own error. */
+  fail(error: Error, perRecord?: (index: number) => Error | undefined): void {
+    if (this.done) return;
+    this.done = true;
+    for (let i = 0; i < this.recordCount; i++) this.#settle(i, perRecord?.(i) ?? error, null);
+    this.#notify();
+  }
+
+  #settle(i: number, error: Error | null, md: RecordMetadata | null): void {
+    const first = this.#settlers[i * 2];
+    const second = this.#settlers[i * 2 + 1];
+    // Drop references so settled promises and callbacks can be collected early.
+    this.#settlers[i * 2] = this.#settlers[i * 2 + 1] = CALLBACK;
+    try {
+      this.listener?.(this, i, error, md);
+    } catch {
+      // Listeners (interceptors) guard themselves; never let one break settling.
+    }
+    try {
+      if (second === CALLBACK) (first as SendCallback)(error, md);
+      else if (error === null) (first as (m: RecordMetadata) => void)(md!);
+      else (second as (e: Error) => void)(error);
+    } catch {
+      // A throwing user callback must not keep the other records from settling.
+    }
+  }
+}
+
+function sameIdentity(a: ProducerIdentity | null, b: ProducerIdentity | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.producerId === b.producerId && a.producerEpoch === b.producerEpoch &&
+    a.baseSequence === b.baseSequence && a.transactional === b.transactional;
+}

@@ -1,0 +1,389 @@
+/**
+ * The path of a record from `send()` to its batch, as the first half of
+ * Java's `KafkaProducer.doSend`: interceptors, serialization, checks, partition
+ * choice, append.
+ *
+ * `send()` never blocks the event loop. A record whose topic metadata and
+ * batch memory are at hand is appended synchronously (the fast path). A
+ * record that must wait — for metadata, or for `buffer.memory` — joins a FIFO
+ * queue, and every later record queues behind it: records are appended in
+ * `send()` call order, as a single Java thread calling `send()` would get.
+ * A queued record waits at most `max.block.ms` from its `send()` call (or
+ * until its `AbortSignal` fires), then fails; nothing waits forever.
+ *
+ * @module
+ */
+
+import {
+  BufferExhaustedError,
+  ClosedError,
+  InvalidRecordError,
+  type KafkaError,
+  MetadataTimeoutError,
+  RecordTooLargeError,
+  TimeoutError,
+} from "../errors.ts";
+import type { Metadata } from "../metadata.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
+import type { HeaderList } from "../protocol/record_batch.ts";
+import { type Bytes, type ProducerRecord, type Serializer, serializeField, toHeaderList, toTimestamp, validateTopic } from "../serde.ts";
+import { NEEDS_MEMORY, type RecordAccumulator, TOO_LARGE } from "./accumulator.ts";
+import type { CALLBACK, RecordMetadata, SendCallback } from "./batch.ts";
+import type { BufferPool } from "./buffer_pool.ts";
+import type { Interceptors } from "./interceptors.ts";
+import { partitionForKey } from "./murmur2.ts";
+import type { PartitionerFunction } from "./partitioner.ts";
+
+/** Settings and parts the pipeline uses. */
+export interface PipelineContext {
+  metadata: Metadata;
+  accumulator: RecordAccumulator;
+  pool: BufferPool;
+  interceptors: Interceptors<unknown, unknown>;
+  keySerializer: Serializer<unknown> | null;
+  valueSerializer: Serializer<unknown> | null;
+  partitioner: PartitionerFunction | null;
+  ignoreKeys: boolean;
+  maxBlockMs: number;
+  maxRequestSize: number;
+  /** Wakes the sender (a batch is new or full, or metadata is needed). */
+  wakeup: () => void;
+  /** Transactions: called with each partition before its first record (may throw). */
+  beforeAppend?: (topic: string, partition: number) => void;
+}
+
+/** A serialized record. */
+interface Prepared {
+  readonly record: ProducerRecord<unknown, unknown>;
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: Bytes;
+  readonly value: Bytes;
+  readonly headers: HeaderList | null;
+  readonly timestamp: number;
+}
+
+/** A record waiting in the queue. */
+interface Waiting {
+  readonly p: Prepared;
+  readonly resolve: ((md: RecordMetadata) => void) | SendCallback;
+  readonly reject: ((error: Error) => void) | typeof CALLBACK;
+  readonly fail: (error: Error) => void;
+  readonly deadline: number;
+  readonly signal: AbortSignal | undefined;
+  /** What the head of the queue is waiting for (to word timeout errors). */
+  waitingFor: "metadata" | "memory" | null;
+  /** A slab obtained for this record while waiting for memory. */
+  slab: Uint8Array | null;
+  settled: boolean;
+  /** Wakes the head's wait early (deadline, abort). */
+  wake: () => void;
+  cleanup: () => void;
+  /** Resolved once this entry left the queue (flush). */
+  done: Promise<void> | null;
+  markDone: () => void;
+}
+
+/** What `#tryAppend` found: appended (or failed for good), or what it must wait for. */
+const DONE = 0;
+const WAIT_METADATA = 1;
+const WAIT_MEMORY = 2;
+
+/**
+ * Takes records from `send()` to the accumulator.
+ *
+ * @example Used by the producer
+ * ```ts ignore
+ * pipeline.send(record, resolve, reject, (e) => reject(e), signal);
+ * ```
+ */
+export class SendPipeline {
+  readonly #c: PipelineContext;
+  /** Records waiting for metadata or memory, in send order. */
+  readonly #queue: Waiting[] = [];
+  #pumping = false;
+  /** Last time each topic was marked in use (touching metadata on every record is wasteful). */
+  readonly #touched = new Map<string, number>();
+
+  constructor(context: PipelineContext) {
+    this.#c = context;
+  }
+
+  /** Records waiting in the queue. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /**
+   * Sends one record; settles through `resolve`/`reject` (or a callback and
+   * the CALLBACK marker), `fail` being the error path for both shapes.
+   */
+  send(
+    record: ProducerRecord<unknown, unknown>,
+    resolve: ((md: RecordMetadata) => void) | SendCallback,
+    reject: ((error: Error) => void) | typeof CALLBACK,
+    fail: (error: Error) => void,
+    signal?: AbortSignal,
+  ): void {
+    const now = Date.now();
+    const c = this.#c;
+    let p: Prepared;
+    try {
+      if (signal?.aborted) throw signal.reason;
+      const r = c.interceptors.isEmpty ? record : c.interceptors.onSend(record);
+      p = this.#prepare(r, now);
+    } catch (error) {
+      this.#rejectEarly(record, fail, error);
+      return;
+    }
+    if (this.#queue.length === 0) {
+      try {
+        if (this.#tryAppend(p, resolve, reject, now, null) === DONE) return;
+      } catch (error) {
+        this.#rejectEarly(p.record, fail, error);
+        return;
+      }
+    }
+    this.#enqueue(p, resolve, reject, fail, now, signal);
+  }
+
+  /** Resolves when every record queued so far has left the queue. */
+  whenQueued(): Promise<void> {
+    const last = this.#queue[this.#queue.length - 1];
+    if (last === undefined) return Promise.resolve();
+    return (last.done ??= new Promise((r) => (last.markDone = r)));
+  }
+
+  /** Waits (at most `max.block.ms`) until `topic` has metadata; returns its partition count. */
+  async waitForTopic(topic: string, signal?: AbortSignal): Promise<number> {
+    validateTopic(topic);
+    const c = this.#c;
+    const deadline = Date.now() + c.maxBlockMs;
+    for (;;) {
+      this.#touch(topic, Date.now(), true);
+      const count = c.metadata.partitionCount(topic);
+      if (count > 0) return count;
+      this.#throwIfFatal(topic);
+      if (Date.now() >= deadline) throw this.#metadataTimeout(topic, -1);
+      if (signal?.aborted) throw signal.reason;
+      const version = c.metadata.version;
+      c.wakeup();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, deadline - Date.now());
+        void c.metadata.awaitUpdate(version).then(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Fails every queued record (forced close). */
+  failAll(error: Error): void {
+    for (const w of this.#queue) this.#settleWith(w, error);
+  }
+
+  #prepare(r: ProducerRecord<unknown, unknown>, now: number): Prepared {
+    const c = this.#c;
+    if (r === null || typeof r !== "object") throw new InvalidRecordError(`A record must be an object with a "topic", got ${String(r)}`);
+    const topic = r.topic;
+    if (!this.#touched.has(topic)) validateTopic(topic);
+    const partition = r.partition ?? -1;
+    if (r.partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
+      throw new InvalidRecordError(`Invalid partition "${String(r.partition)}" for topic "${topic}": it must be a non-negative integer`);
+    }
+    const headers = r.headers === undefined ? null : toHeaderList(r.headers);
+    const key = serializeField("key", r.key, c.keySerializer, topic, headers);
+    const value = serializeField("value", r.value, c.valueSerializer, topic, headers);
+    return { record: r, topic, partition, key, value, headers, timestamp: toTimestamp(r.timestamp, now) };
+  }
+
+  /** Marks a topic in use (at most once a second per topic). */
+  #touch(topic: string, now: number, force = false): void {
+    const last = this.#touched.get(topic);
+    if (!force && last !== undefined && now - last < 1000) return;
+    this.#touched.set(topic, now);
+    this.#c.metadata.add(topic, now);
+  }
+
+  /** Tries to append now; returns DONE, or what the record must wait for. */
+  #tryAppend(
+    p: Prepared,
+    resolve: ((md: RecordMetadata) => void) | SendCallback,
+    reject: ((error: Error) => void) | typeof CALLBACK,
+    now: number,
+    slab: Uint8Array | null,
+  ): number {
+    const c = this.#c;
+    this.#touch(p.topic, now);
+    const count = c.metadata.partitionCount(p.topic);
+    if (count === 0 || p.partition >= count) return WAIT_METADATA;
+    let partition = p.partition;
+    let sticky = false;
+    if (partition < 0) {
+      if (c.partitioner !== null) {
+        partition = c.partitioner(p.topic, p.key, p.record.value, count);
+        if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
+          throw new InvalidRecordError(`The partitioner returned partition "${partition}" for topic "${p.topic}", outside [0, ${count})`);
+        }
+      } else if (p.key !== null && !c.ignoreKeys) {
+        partition = partitionForKey(p.key, count);
+      } else {
+        partition = c.accumulator.stickyPartition(p.topic, c.metadata);
+        sticky = true;
+      }
+    }
+    c.beforeAppend?.(p.topic, partition);
+    const acc = c.accumulator;
+    const n = acc.append(p.topic, partition, p.timestamp, p.key, p.value, p.headers, resolve, reject, now, c.metadata, sticky, slab);
+    if (n === NEEDS_MEMORY) return WAIT_MEMORY;
+    if (n === TOO_LARGE) {
+      const size = 61 + acc.lastRecordSize;
+      throw new RecordTooLargeError(
+        `The record to topic "${p.topic}" is ${size} bytes when serialized, over the "max.request.size" limit of ${c.maxRequestSize} bytes`,
+        { limit: "max.request.size" },
+      );
+    }
+    if (acc.lastAppendNewBatch || acc.lastAppendFull) c.wakeup();
+    return DONE;
+  }
+
+  #enqueue(
+    p: Prepared,
+    resolve: ((md: RecordMetadata) => void) | SendCallback,
+    reject: ((error: Error) => void) | typeof CALLBACK,
+    fail: (error: Error) => void,
+    now: number,
+    signal: AbortSignal | undefined,
+  ): void {
+    const w: Waiting = {
+      p, resolve, reject, fail, signal,
+      deadline: now + this.#c.maxBlockMs,
+      waitingFor: null,
+      slab: null,
+      settled: false,
+      wake: () => {},
+      cleanup: () => {},
+      done: null,
+      markDone: () => {},
+    };
+    const onDeadlineOrAbort = () => {
+      if (w === this.#queue[0] && this.#pumping) w.wake(); // the head words its own error
+      else this.#settleWith(w, signal?.aborted ? signal.reason : this.#timeoutFor(w));
+    };
+    const timer = setTimeout(onDeadlineOrAbort, this.#c.maxBlockMs);
+    signal?.addEventListener("abort", onDeadlineOrAbort, { once: true });
+    w.cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onDeadlineOrAbort);
+    };
+    this.#queue.push(w);
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#queue.length > 0) {
+        const w = this.#queue[0]!;
+        if (!w.settled) await this.#process(w);
+        this.#queue.shift();
+        w.cleanup();
+        w.markDone();
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #process(w: Waiting): Promise<void> {
+    const c = this.#c;
+    while (!w.settled) {
+      const now = Date.now();
+      let state: number;
+      try {
+        if (w.signal?.aborted) throw w.signal.reason;
+        state = this.#tryAppend(w.p, w.resolve, w.reject, now, w.slab);
+        if (state === DONE) {
+          w.slab = null;
+          w.settled = true;
+          return;
+        }
+        if (state === WAIT_METADATA) this.#throwIfFatal(w.p.topic);
+        if (now >= w.deadline) throw this.#timeoutFor(w, state === WAIT_METADATA ? "metadata" : "memory");
+      } catch (error) {
+        this.#settleWith(w, error);
+        return;
+      }
+      if (state === WAIT_METADATA) {
+        w.waitingFor = "metadata";
+        const version = c.metadata.version;
+        if (c.metadata.partitionCount(w.p.topic) > 0) c.metadata.requestUpdate(); // partition count growth
+        c.wakeup();
+        await new Promise<void>((resolve) => {
+          w.wake = resolve;
+          void c.metadata.awaitUpdate(version).then(resolve);
+        });
+      } else {
+        w.waitingFor = "memory";
+        try {
+          w.slab = await c.pool.allocate(c.accumulator.batchSizeFor(c.accumulator.lastRecordSize), w.deadline - now, w.signal);
+        } catch (error) {
+          this.#settleWith(w, error);
+          return;
+        }
+      }
+    }
+  }
+
+  #settleWith(w: Waiting, error: unknown): void {
+    if (w.settled) return;
+    w.settled = true;
+    if (w.slab !== null) this.#c.pool.deallocate(w.slab);
+    w.slab = null;
+    this.#rejectEarly(w.p.record, w.fail, error);
+  }
+
+  #rejectEarly(record: ProducerRecord<unknown, unknown>, fail: (error: Error) => void, error: unknown): void {
+    const e = error instanceof Error ? error : new InvalidRecordError(String(error));
+    if (!this.#c.interceptors.isEmpty) this.#c.interceptors.onSendError(record, e);
+    fail(e);
+  }
+
+  #throwIfFatal(topic: string): void {
+    const e = this.#c.metadata.topicError(topic);
+    if (e !== undefined && (e.code === ErrorCode.INVALID_TOPIC_EXCEPTION || e.code === ErrorCode.TOPIC_AUTHORIZATION_FAILED)) throw e;
+  }
+
+  #timeoutFor(w: Waiting, what = w.waitingFor): KafkaError {
+    const head = this.#queue[0];
+    if (what === "memory" || (what === null && head?.waitingFor === "memory")) return this.#bufferExhausted(w);
+    if (what === "metadata" || this.#c.metadata.partitionCount(w.p.topic) === 0) return this.#metadataTimeout(w.p.topic, w.p.partition);
+    return new TimeoutError(`Record to topic "${w.p.topic}" waited ${this.#c.maxBlockMs} ms ("max.block.ms") behind earlier records`);
+  }
+
+  #bufferExhausted(w: Waiting): KafkaError {
+    this.#c.pool.exhaustedTotal++;
+    return new BufferExhaustedError(
+      `Failed to allocate memory for a record to topic "${w.p.topic}" within the configured max blocking time ${this.#c.maxBlockMs} ms ("max.block.ms"). ` +
+        `Total memory: ${this.#c.pool.totalMemory} bytes ("buffer.memory"). Available memory: ${this.#c.pool.availableMemory} bytes`,
+    );
+  }
+
+  #metadataTimeout(topic: string, partition: number): KafkaError {
+    const c = this.#c;
+    const count = c.metadata.partitionCount(topic);
+    const cause = c.metadata.topicError(topic);
+    const why = cause ? ` (the broker reports ${cause.errorName})` : "";
+    const message = count === 0 || partition < 0
+      ? `Topic "${topic}" not present in metadata after ${c.maxBlockMs} ms${why}`
+      : `Partition ${partition} of topic "${topic}" with partition count ${count} is not present in metadata after ${c.maxBlockMs} ms`;
+    return new MetadataTimeoutError(message, topic, partition < 0 ? null : partition, cause);
+  }
+}
+
+/** Fails a record after `close()`. */
+export function closedError(): ClosedError {
+  return new ClosedError("Cannot send a record after the producer is closed");
+}

@@ -1,0 +1,364 @@
+/**
+ * The sender loop, as Java's `Sender` — the producer's "I/O thread" turned
+ * into an event-loop task: it runs when something changes (a batch filled
+ * up, a response arrived, a connection opened, metadata came) or a deadline
+ * passes (linger, retry backoff, delivery timeout, metadata age), and each
+ * run does: metadata → producer id → ready → drain → expire → send one
+ * Produce request per broker. Responses complete, retry, split or fail
+ * batches (`responses.ts`).
+ *
+ * @module
+ */
+
+import { ConnectionError, type KafkaError, TimeoutError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { BrokerNode, Metadata } from "../metadata.ts";
+import type { NetworkClient } from "../network/client.ts";
+import { crc32c } from "../protocol/crc32c.ts";
+import { InitProducerId } from "../protocol/init_producer_id.ts";
+import { Metadata as MetadataApi } from "../protocol/metadata.ts";
+import { Produce, type ProduceRequestTopic, type ProduceResponse } from "../protocol/produce.ts";
+import { apiError, ErrorCode } from "../protocol/error_codes.ts";
+import type { RecordAccumulator } from "./accumulator.ts";
+import type { Compressor, ProducerBatch } from "./batch.ts";
+import type { BufferPool } from "./buffer_pool.ts";
+import type { Idempotence } from "./idempotence.ts";
+import type { ProducerMetrics } from "./metrics.ts";
+import { ResponseHandler } from "./responses.ts";
+
+/** Everything the sender works with. */
+export interface SenderContext {
+  metadata: Metadata;
+  accumulator: RecordAccumulator;
+  pool: BufferPool;
+  client: NetworkClient;
+  /** Idempotence state; `null` when `enable.idempotence` is off. */
+  idempotence: Idempotence | null;
+  compressor: Compressor | null;
+  metrics: ProducerMetrics;
+  logger: Logger;
+  acks: number;
+  requestTimeoutMs: number;
+  maxRequestSize: number;
+  deliveryTimeoutMs: number;
+  retries: number;
+  batchSize: number;
+  transactionTimeoutMs: number;
+  transactionalId: string | null;
+  /** Transactions add their own requests and gates (see `transactions.ts`). */
+  hooks?: SenderHooks;
+}
+
+/** How transactions plug into the loop. */
+export interface SenderHooks {
+  /** Runs first in every loop; returns false to hold back produce requests. */
+  beforeDrain(now: number): boolean;
+  /** The Produce version cap (11 for transaction.version 1). */
+  produceVersionCap(nodeId: number): number;
+  /** A batch failed for good (abortable/fatal transitions). */
+  onBatchFailed(batch: ProducerBatch, error: Error): void;
+  /** Sequences of a partition can no longer be trusted: the transaction must abort. */
+  onAbortableError(error: KafkaError): void;
+}
+
+/**
+ * The producer's I/O loop.
+ *
+ * @example Driven by the producer
+ * ```ts ignore
+ * const sender = new Sender(context);
+ * sender.wakeup(); // after appending a batch that filled up
+ * ```
+ */
+export class Sender {
+  readonly #c: SenderContext;
+  readonly #responses: ResponseHandler;
+  /** A run is queued as a microtask (coalesces wakeups). */
+  #scheduled = false;
+  /** The timer for the next deadline, and when it fires. */
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerAt = Infinity;
+  /** Batches sent and not answered, with their broker. Guards memory release and in-flight expiry. */
+  readonly inFlight = new Map<ProducerBatch, number>();
+  /** A metadata request is under way. */
+  #metadataInFlight = false;
+  /** An InitProducerId request is under way (idempotent producer). */
+  #producerIdInFlight = false;
+  /** Set by `close()`: stop the loop for good. */
+  #stopped = false;
+  /** Callbacks waiting for the loop to have nothing queued nor in flight. */
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(context: SenderContext) {
+    this.#c = context;
+    this.#responses = new ResponseHandler(context, this);
+  }
+
+  /** Asks for a run as soon as the current task ends. */
+  wakeup(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    queueMicrotask(() => this.#run());
+  }
+
+  /** Resolves when nothing is queued nor in flight (or the loop stops). */
+  whenIdle(): Promise<void> {
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Stops the loop; in-flight requests are left to the caller to fail. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#notifyIdle(true);
+  }
+
+  #isIdle(): boolean {
+    return this.inFlight.size === 0 && !this.#c.accumulator.hasQueued();
+  }
+
+  #notifyIdle(force = false): void {
+    if (this.#idleWaiters.length === 0 || (!force && !this.#isIdle())) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  #run(): void {
+    this.#scheduled = false;
+    if (this.#stopped) return;
+    const now = Date.now();
+    let next = Infinity;
+    try {
+      next = this.#runOnce(now);
+    } catch (error) {
+      // A bug must not leave sends hanging: log it and try again shortly.
+      this.#c.logger.error("Sender loop failed", { error: String(error) });
+      next = 100;
+    }
+    this.#notifyIdle();
+    this.#schedule(next, now);
+  }
+
+  #schedule(delayMs: number, now: number): void {
+    if (!Number.isFinite(delayMs) || this.#stopped) return;
+    const at = now + Math.max(0, delayMs);
+    if (this.#timer !== null && this.#timerAt <= at) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#timerAt = Infinity;
+      this.#run();
+    }, at - now);
+  }
+
+  /** One pass of the loop; returns milliseconds until the next deadline. */
+  #runOnce(now: number): number {
+    const c = this.#c;
+    let next = this.#maybeUpdateMetadata(now);
+    let mayProduce = true;
+    const idem = c.idempotence;
+    if (idem !== null) {
+      if (idem.fatalError !== null) {
+        this.failQueued(idem.fatalError);
+        return next;
+      }
+      const abortable = idem.maybeResolveSequences();
+      if (abortable !== null) c.hooks?.onAbortableError(abortable);
+      if (!idem.bumpEpochIfRequired()) c.logger.info("Producer epoch exhausted: fetching a new producer id");
+      if (!idem.hasProducerId()) {
+        mayProduce = false;
+        if (!idem.transactional) next = Math.min(next, this.#maybeInitProducerId(now));
+      }
+    }
+    if (c.hooks && !c.hooks.beforeDrain(now)) mayProduce = false;
+
+    const result = c.accumulator.ready(c.metadata, now, c.pool.queued > 0);
+    if (result.unknownLeaderTopics.size > 0) {
+      c.metadata.requestUpdate();
+      next = Math.min(next, c.metadata.timeToNextUpdate(now));
+    }
+    for (const id of result.readyNodes) {
+      const node = c.metadata.node(id);
+      if (node === undefined || !c.client.ready(node, now)) {
+        result.readyNodes.delete(id);
+        const delay = c.client.connectionDelay(id, now);
+        if (delay > 0) next = Math.min(next, delay);
+      }
+    }
+    const drained = mayProduce
+      ? c.accumulator.drain(c.metadata, result.readyNodes, c.maxRequestSize, now, idem)
+      : new Map<number, ProducerBatch[]>();
+    this.#expire(now);
+    for (const [node, batches] of drained) this.#sendProduce(node, batches, now);
+
+    next = Math.min(next, result.nextReadyCheckDelayMs, c.accumulator.nextExpiryDelay(now), this.#nextInFlightExpiry(now));
+    c.client.closeIdle(now);
+    next = Math.min(next, c.client.nextIdleCheck(now));
+    return next;
+  }
+
+  /** Fails queued batches past `delivery.timeout.ms`, and in-flight ones too (their answer no longer matters). */
+  #expire(now: number): void {
+    const c = this.#c;
+    for (const b of c.accumulator.expiredBatches(now)) {
+      const error = expiryError(b, now);
+      c.idempotence?.handleFailed(b, error, false);
+      if (b.attempts > 0) c.idempotence?.markUnresolved(b);
+      this.#responses.failBatch(b, error, now);
+    }
+    for (const b of this.inFlight.keys()) {
+      if (b.done || now - b.createdMs < c.deliveryTimeoutMs) continue;
+      // Its slab stays until the response (the socket may still be writing it).
+      c.idempotence?.markUnresolved(b);
+      this.#responses.failBatch(b, expiryError(b, now), now, false);
+    }
+  }
+
+  #nextInFlightExpiry(now: number): number {
+    let next = Infinity;
+    for (const b of this.inFlight.keys()) if (!b.done) next = Math.min(next, b.createdMs + this.#c.deliveryTimeoutMs - now);
+    return Math.max(0, next);
+  }
+
+  #sendProduce(nodeId: number, batches: ProducerBatch[], now: number): void {
+    const c = this.#c;
+    const conn = c.client.connection(nodeId);
+    if (conn === null) {
+      for (const b of batches) c.accumulator.reenqueue(b, now);
+      return;
+    }
+    const topics = new Map<string, ProduceRequestTopic>();
+    let bytes = 0;
+    let records = 0;
+    for (const b of batches) {
+      const wire = b.seal(c.compressor, crc32c);
+      bytes += wire.length;
+      records += b.recordCount;
+      b.sentLeaderEpoch = c.metadata.leaderEpochFor(b.topic, b.partition);
+      if (b.attempts === 0) c.metrics.recordSends(b.recordCount, now);
+      c.metrics.recordBatch(wire.length, b.compressionRatio, now);
+      let t = topics.get(b.topic);
+      if (t === undefined) topics.set(b.topic, (t = { name: b.topic, partitions: [] }));
+      t.partitions.push({ index: b.partition, records: wire });
+      this.inFlight.set(b, nodeId);
+    }
+    c.metrics.recordRequest(records, bytes, now);
+    const cap = c.hooks?.produceVersionCap(nodeId) ?? Produce.maxVersion;
+    const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
+    let sent: Promise<ProduceResponse | void>;
+    try {
+      sent = conn.send(Produce, request, { version: conn.version(Produce, cap), expectResponse: c.acks !== 0 });
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    sent.then(
+      (response) => {
+        c.metrics.recordLatency(Date.now() - now, Date.now());
+        this.#responses.onResponse(nodeId, batches, response ?? null);
+        this.wakeup();
+      },
+      (error: unknown) => {
+        this.#responses.onRequestFailed(nodeId, batches, toError(error, nodeId));
+        c.metadata.requestUpdate();
+        this.wakeup();
+      },
+    );
+  }
+
+  /** Sends a Metadata request when one is due; returns ms until it is. */
+  #maybeUpdateMetadata(now: number): number {
+    const c = this.#c;
+    if (this.#metadataInFlight) return Infinity;
+    const wait = c.metadata.timeToNextUpdate(now);
+    if (wait > 0) return wait;
+    const node = this.#anyNode(now);
+    if (node === null) return c.metadata.timeToNextUpdate(now) || 50;
+    if (!c.client.ready(node, now)) return Infinity; // woken when it connects or fails
+    const { topics, partial } = c.metadata.topicsToRequest(now);
+    this.#metadataInFlight = true;
+    const request = { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: true };
+    c.client.send(node.id, MetadataApi, request).then(
+      (response) => {
+        this.#metadataInFlight = false;
+        c.metadata.update(response, topics, partial, Date.now());
+        this.wakeup();
+      },
+      (error: unknown) => {
+        this.#metadataInFlight = false;
+        c.logger.debug("Metadata request failed", { node: node.id, error: String(error) });
+        c.metadata.failedUpdate(Date.now());
+        this.wakeup();
+      },
+    );
+    return Infinity;
+  }
+
+  /** Gets a producer id for the idempotent producer; returns ms until a retry. */
+  #maybeInitProducerId(now: number): number {
+    const c = this.#c;
+    const idem = c.idempotence!;
+    if (this.#producerIdInFlight) return Infinity;
+    const node = this.#anyNode(now);
+    if (node === null) return 50;
+    if (!c.client.ready(node, now)) return Infinity;
+    this.#producerIdInFlight = true;
+    const request = { transactionalId: null, transactionTimeoutMs: c.transactionTimeoutMs, producerId: -1n, producerEpoch: -1 };
+    c.client.send(node.id, InitProducerId, request).then(
+      (response) => {
+        this.#producerIdInFlight = false;
+        if (response.errorCode === ErrorCode.NONE) {
+          idem.setProducerIdAndEpoch({ producerId: response.producerId, epoch: response.producerEpoch });
+          c.logger.debug("Got a producer id", { producerId: String(response.producerId), epoch: response.producerEpoch });
+        } else {
+          const error = apiError(response.errorCode, null, "InitProducerId");
+          if (!error.retriable) idem.fatalError = error;
+          c.logger.warn("InitProducerId failed", { error: error.message });
+        }
+        this.wakeup();
+      },
+      (error: unknown) => {
+        this.#producerIdInFlight = false;
+        c.logger.debug("InitProducerId request failed", { error: String(error) });
+        this.#schedule(c.metadata.timeToNextUpdate(Date.now()) || 100, Date.now());
+      },
+    );
+    return Infinity;
+  }
+
+  /** The least loaded known broker, falling back to the bootstrap addresses. */
+  #anyNode(now: number): BrokerNode | null {
+    const c = this.#c;
+    return c.client.leastLoadedNode(c.metadata.nodes, now) ?? c.client.leastLoadedNode(c.metadata.bootstrapNodes, now);
+  }
+
+  /** Fails every queued batch (fatal error, forced close). */
+  failQueued(error: KafkaError): void {
+    const now = Date.now();
+    for (const b of this.#c.accumulator.drainAll()) this.#responses.failBatch(b, error, now);
+  }
+
+  /** Fails every in-flight batch (forced close); their memory is released. */
+  failInFlight(error: KafkaError): void {
+    const now = Date.now();
+    for (const b of [...this.inFlight.keys()]) {
+      this.inFlight.delete(b);
+      this.#responses.failBatch(b, error, now);
+    }
+  }
+}
+
+function expiryError(b: ProducerBatch, now: number): TimeoutError {
+  return new TimeoutError(
+    `Expiring ${b.recordCount} record(s) for topic-partition "${b.topic}-${b.partition}": ` +
+      `${now - b.createdMs} ms has passed since batch creation (delivery.timeout.ms)`,
+  );
+}
+
+function toError(error: unknown, nodeId: number): KafkaError {
+  if (error instanceof Error && "retriable" in error) return error as KafkaError;
+  return new ConnectionError(`Produce request to node ${nodeId} failed: ${String(error)}`, { cause: error });
+}

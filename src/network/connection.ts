@@ -52,6 +52,8 @@ export interface SendOptions {
   timeoutMs?: number;
   /** `false` for requests the broker does not answer (Produce with acks=0). */
   expectResponse?: boolean;
+  /** Expected encoded size, so the frame is allocated once (Produce: the batches' bytes). */
+  sizeHint?: number;
 }
 
 /** A request without response (acks=0) waiting for its write. */
@@ -191,7 +193,7 @@ export class Connection {
     const correlationId = this.#nextCorrelationId;
     try {
       version = options.version ?? this.version(api as Api<unknown, unknown>);
-      frame = encodeFrame(api, version, correlationId, this.#options.clientId, request);
+      frame = encodeFrame(api, version, correlationId, this.#options.clientId, request, options.sizeHint ?? 512);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -387,8 +389,9 @@ function encodeFrame<Req>(
   correlationId: number,
   clientId: string | null,
   request: Req,
+  sizeHint: number,
 ): Uint8Array {
-  const w = new Writer(512);
+  const w = new Writer(sizeHint);
   w.reserve(4);
   writeRequestHeader(w, api, version, correlationId, clientId);
   api.encode(w, version, request);

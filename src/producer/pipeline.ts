@@ -69,19 +69,18 @@ interface Waiting {
   readonly resolve: ((md: RecordMetadata) => void) | SendCallback;
   readonly reject: ((error: Error) => void) | typeof CALLBACK;
   readonly fail: (error: Error) => void;
+  /** `send()` time + `max.block.ms`; non-decreasing along the queue. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
-  /** What the head of the queue is waiting for (to word timeout errors). */
+  /** What this record waited for last (to word its timeout error). */
   waitingFor: "metadata" | "memory" | null;
   /** A slab obtained for this record while waiting for memory. */
   slab: Uint8Array | null;
+  /** Appended, or failed: nothing more to do but leave the queue. */
   settled: boolean;
-  /** Wakes the head's wait early (deadline, abort). */
-  wake: () => void;
-  cleanup: () => void;
-  /** Resolved once this entry left the queue (flush). */
+  /** Resolves `done` once this entry left the queue (only if someone flushes). */
+  markDone: (() => void) | null;
   done: Promise<void> | null;
-  markDone: () => void;
 }
 
 /** What `#tryAppend` found: appended (or failed for good), or what it must wait for. */
@@ -99,9 +98,19 @@ const WAIT_MEMORY = 2;
  */
 export class SendPipeline {
   readonly #c: PipelineContext;
-  /** Records waiting for metadata or memory, in send order. */
-  readonly #queue: Waiting[] = [];
+  /**
+   * Records waiting for metadata or memory, in send order, from `#head`
+   * (a deque over an array: shifting a huge array would be quadratic).
+   */
+  #queue: Array<Waiting | undefined> = [];
+  #head = 0;
+  /** Whether `#pump` is working the queue (it alone appends queued records). */
   #pumping = false;
+  /** Wakes the head's wait for metadata early (deadline, abort). */
+  #wakeHead: (() => void) | null = null;
+  /** One timer for the earliest deadline in the queue (deadlines are in queue order). */
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #timerAt = Infinity;
   /** Last time each topic was marked in use (touching metadata on every record is wasteful). */
   readonly #touched = new Map<string, number>();
 
@@ -111,7 +120,7 @@ export class SendPipeline {
 
   /** Records waiting in the queue. */
   get queued(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
   /**
@@ -127,29 +136,36 @@ export class SendPipeline {
   ): void {
     const now = Date.now();
     const c = this.#c;
-    let p: Prepared;
+    let r = record;
+    let topic: string, partition: number, key: Bytes, value: Bytes, headers: HeaderList | null, timestamp: number;
     try {
       if (signal?.aborted) throw signal.reason;
-      const r = c.interceptors.isEmpty ? record : c.interceptors.onSend(record);
-      p = this.#prepare(r, now);
+      if (!c.interceptors.isEmpty) r = c.interceptors.onSend(record);
+      // Checked and serialized into locals: the fast path allocates no
+      // intermediate record object.
+      if (r === null || typeof r !== "object") throw new InvalidRecordError(`A record must be an object with a "topic", got ${String(r)}`);
+      topic = r.topic;
+      if (!this.#touched.has(topic)) validateTopic(topic);
+      partition = r.partition ?? -1;
+      if (r.partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
+        throw new InvalidRecordError(`Invalid partition "${String(r.partition)}" for topic "${topic}": it must be a non-negative integer`);
+      }
+      headers = r.headers === undefined ? null : toHeaderList(r.headers);
+      key = serializeField("key", r.key, c.keySerializer, topic, headers);
+      value = serializeField("value", r.value, c.valueSerializer, topic, headers);
+      timestamp = toTimestamp(r.timestamp, now);
+      if (this.#queue.length === this.#head &&
+        this.#tryAppend(r, topic, partition, key, value, headers, timestamp, resolve, reject, now, null) === DONE) return;
     } catch (error) {
-      this.#rejectEarly(record, fail, error);
+      this.#rejectEarly(r, fail, error);
       return;
     }
-    if (this.#queue.length === 0) {
-      try {
-        if (this.#tryAppend(p, resolve, reject, now, null) === DONE) return;
-      } catch (error) {
-        this.#rejectEarly(p.record, fail, error);
-        return;
-      }
-    }
-    this.#enqueue(p, resolve, reject, fail, now, signal);
+    this.#enqueue({ record: r, topic, partition, key, value, headers, timestamp }, resolve, reject, fail, now, signal);
   }
 
   /** Resolves when every record queued so far has left the queue. */
   whenQueued(): Promise<void> {
-    const last = this.#queue[this.#queue.length - 1];
+    const last = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
     if (last === undefined) return Promise.resolve();
     return (last.done ??= new Promise((r) => (last.markDone = r)));
   }
@@ -180,22 +196,8 @@ export class SendPipeline {
 
   /** Fails every queued record (forced close). */
   failAll(error: Error): void {
-    for (const w of this.#queue) this.#settleWith(w, error);
-  }
-
-  #prepare(r: ProducerRecord<unknown, unknown>, now: number): Prepared {
-    const c = this.#c;
-    if (r === null || typeof r !== "object") throw new InvalidRecordError(`A record must be an object with a "topic", got ${String(r)}`);
-    const topic = r.topic;
-    if (!this.#touched.has(topic)) validateTopic(topic);
-    const partition = r.partition ?? -1;
-    if (r.partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
-      throw new InvalidRecordError(`Invalid partition "${String(r.partition)}" for topic "${topic}": it must be a non-negative integer`);
-    }
-    const headers = r.headers === undefined ? null : toHeaderList(r.headers);
-    const key = serializeField("key", r.key, c.keySerializer, topic, headers);
-    const value = serializeField("value", r.value, c.valueSerializer, topic, headers);
-    return { record: r, topic, partition, key, value, headers, timestamp: toTimestamp(r.timestamp, now) };
+    for (let i = this.#head; i < this.#queue.length; i++) this.#settleWith(this.#queue[i]!, error);
+    this.#wakeHead?.();
   }
 
   /** Marks a topic in use (at most once a second per topic). */
@@ -208,39 +210,44 @@ export class SendPipeline {
 
   /** Tries to append now; returns DONE, or what the record must wait for. */
   #tryAppend(
-    p: Prepared,
+    record: ProducerRecord<unknown, unknown>,
+    topic: string,
+    partition: number,
+    key: Bytes,
+    value: Bytes,
+    headers: HeaderList | null,
+    timestamp: number,
     resolve: ((md: RecordMetadata) => void) | SendCallback,
     reject: ((error: Error) => void) | typeof CALLBACK,
     now: number,
     slab: Uint8Array | null,
   ): number {
     const c = this.#c;
-    this.#touch(p.topic, now);
-    const count = c.metadata.partitionCount(p.topic);
-    if (count === 0 || p.partition >= count) return WAIT_METADATA;
-    let partition = p.partition;
+    this.#touch(topic, now);
+    const count = c.metadata.partitionCount(topic);
+    if (count === 0 || partition >= count) return WAIT_METADATA;
     let sticky = false;
     if (partition < 0) {
       if (c.partitioner !== null) {
-        partition = c.partitioner(p.topic, p.key, p.record.value, count);
+        partition = c.partitioner(topic, key, record.value, count);
         if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-          throw new InvalidRecordError(`The partitioner returned partition "${partition}" for topic "${p.topic}", outside [0, ${count})`);
+          throw new InvalidRecordError(`The partitioner returned partition "${partition}" for topic "${topic}", outside [0, ${count})`);
         }
-      } else if (p.key !== null && !c.ignoreKeys) {
-        partition = partitionForKey(p.key, count);
+      } else if (key !== null && !c.ignoreKeys) {
+        partition = partitionForKey(key, count);
       } else {
-        partition = c.accumulator.stickyPartition(p.topic, c.metadata);
+        partition = c.accumulator.stickyPartition(topic, c.metadata);
         sticky = true;
       }
     }
-    c.beforeAppend?.(p.topic, partition);
+    c.beforeAppend?.(topic, partition);
     const acc = c.accumulator;
-    const n = acc.append(p.topic, partition, p.timestamp, p.key, p.value, p.headers, resolve, reject, now, c.metadata, sticky, slab);
+    const n = acc.append(topic, partition, timestamp, key, value, headers, resolve, reject, now, c.metadata, sticky, slab);
     if (n === NEEDS_MEMORY) return WAIT_MEMORY;
     if (n === TOO_LARGE) {
       const size = 61 + acc.lastRecordSize;
       throw new RecordTooLargeError(
-        `The record to topic "${p.topic}" is ${size} bytes when serialized, over the "max.request.size" limit of ${c.maxRequestSize} bytes`,
+        `The record to topic "${topic}" is ${size} bytes when serialized, over the "max.request.size" limit of ${c.maxRequestSize} bytes`,
         { limit: "max.request.size" },
       );
     }
@@ -262,78 +269,110 @@ export class SendPipeline {
       waitingFor: null,
       slab: null,
       settled: false,
-      wake: () => {},
-      cleanup: () => {},
+      markDone: null,
       done: null,
-      markDone: () => {},
     };
-    const onDeadlineOrAbort = () => {
-      if (w === this.#queue[0] && this.#pumping) w.wake(); // the head words its own error
-      else this.#settleWith(w, signal?.aborted ? signal.reason : this.#timeoutFor(w));
-    };
-    const timer = setTimeout(onDeadlineOrAbort, this.#c.maxBlockMs);
-    signal?.addEventListener("abort", onDeadlineOrAbort, { once: true });
-    w.cleanup = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onDeadlineOrAbort);
-    };
+    signal?.addEventListener("abort", () => {
+      if (this.#pumping && w === this.#queue[this.#head]) this.#wakeHead?.(); // the head fails itself
+      else this.#settleWith(w, signal.reason);
+    }, { once: true });
     this.#queue.push(w);
-    void this.#pump();
+    this.#armTimer(w.deadline);
+    if (!this.#pumping) void this.#pump();
   }
 
+  /** Works the queue in order; awaits only when the head must wait. */
   async #pump(): Promise<void> {
-    if (this.#pumping) return;
     this.#pumping = true;
     try {
-      while (this.#queue.length > 0) {
-        const w = this.#queue[0]!;
-        if (!w.settled) await this.#process(w);
-        this.#queue.shift();
-        w.cleanup();
-        w.markDone();
+      while (this.#head < this.#queue.length) {
+        const w = this.#queue[this.#head]!;
+        const state = w.settled ? DONE : this.#attempt(w);
+        if (state !== DONE) {
+          await this.#wait(w, state);
+          continue;
+        }
+        this.#queue[this.#head++] = undefined;
+        w.markDone?.();
+        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
       }
+      this.#queue.length = this.#head = 0;
+      // Nothing waits any more: a pending deadline timer would only keep the process alive.
+      if (this.#timer !== null) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#timerAt = Infinity;
     } finally {
       this.#pumping = false;
     }
   }
 
-  async #process(w: Waiting): Promise<void> {
+  /** Tries to append the head now; DONE if appended or failed for good. */
+  #attempt(w: Waiting): number {
+    const now = Date.now();
+    try {
+      if (w.signal?.aborted) throw w.signal.reason;
+      const p = w.p;
+      const state = this.#tryAppend(p.record, p.topic, p.partition, p.key, p.value, p.headers, p.timestamp, w.resolve, w.reject, now, w.slab);
+      if (state === DONE) {
+        w.slab = null; // now the batch's
+        w.settled = true;
+        return DONE;
+      }
+      if (state === WAIT_METADATA) this.#throwIfFatal(w.p.topic);
+      if (now >= w.deadline) throw this.#timeoutFor(w, state === WAIT_METADATA ? "metadata" : "memory");
+      return state;
+    } catch (error) {
+      this.#settleWith(w, error);
+      return DONE;
+    }
+  }
+
+  /** Waits until the head may succeed: metadata changed, memory freed, deadline or abort. */
+  async #wait(w: Waiting, state: number): Promise<void> {
     const c = this.#c;
-    while (!w.settled) {
-      const now = Date.now();
-      let state: number;
-      try {
-        if (w.signal?.aborted) throw w.signal.reason;
-        state = this.#tryAppend(w.p, w.resolve, w.reject, now, w.slab);
-        if (state === DONE) {
-          w.slab = null;
-          w.settled = true;
-          return;
-        }
-        if (state === WAIT_METADATA) this.#throwIfFatal(w.p.topic);
-        if (now >= w.deadline) throw this.#timeoutFor(w, state === WAIT_METADATA ? "metadata" : "memory");
-      } catch (error) {
-        this.#settleWith(w, error);
-        return;
-      }
-      if (state === WAIT_METADATA) {
-        w.waitingFor = "metadata";
-        const version = c.metadata.version;
-        if (c.metadata.partitionCount(w.p.topic) > 0) c.metadata.requestUpdate(); // partition count growth
-        c.wakeup();
-        await new Promise<void>((resolve) => {
-          w.wake = resolve;
-          void c.metadata.awaitUpdate(version).then(resolve);
-        });
-      } else {
-        w.waitingFor = "memory";
-        try {
-          w.slab = await c.pool.allocate(c.accumulator.batchSizeFor(c.accumulator.lastRecordSize), w.deadline - now, w.signal);
-        } catch (error) {
-          this.#settleWith(w, error);
-          return;
-        }
-      }
+    if (state === WAIT_METADATA) {
+      w.waitingFor = "metadata";
+      const version = c.metadata.version;
+      if (c.metadata.partitionCount(w.p.topic) > 0) c.metadata.requestUpdate(); // partition count growth
+      c.wakeup();
+      await new Promise<void>((resolve) => {
+        this.#wakeHead = resolve;
+        void c.metadata.awaitUpdate(version).then(resolve);
+      });
+      this.#wakeHead = null;
+      return;
+    }
+    w.waitingFor = "memory";
+    try {
+      const size = c.accumulator.batchSizeFor(c.accumulator.lastRecordSize);
+      w.slab = await c.pool.allocate(size, Math.max(0, w.deadline - Date.now()), w.signal);
+    } catch (error) {
+      this.#settleWith(w, error);
+    }
+  }
+
+  /** Arms the deadline timer for `at` unless it fires earlier already. */
+  #armTimer(at: number): void {
+    if (this.#timer !== null && this.#timerAt <= at) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#onDeadline(), Math.max(0, at - Date.now()));
+  }
+
+  /** Fails queued records past their deadline (the head words its own error). */
+  #onDeadline(): void {
+    this.#timer = null;
+    this.#timerAt = Infinity;
+    const now = Date.now();
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const w = this.#queue[i]!;
+      if (w.settled) continue;
+      if (w.deadline > now) return this.#armTimer(w.deadline);
+      if (i === this.#head && this.#pumping) this.#wakeHead?.();
+      else this.#settleWith(w, this.#timeoutFor(w));
     }
   }
 
@@ -357,7 +396,7 @@ export class SendPipeline {
   }
 
   #timeoutFor(w: Waiting, what = w.waitingFor): KafkaError {
-    const head = this.#queue[0];
+    const head = this.#queue[this.#head];
     if (what === "memory" || (what === null && head?.waitingFor === "memory")) return this.#bufferExhausted(w);
     if (what === "metadata" || this.#c.metadata.partitionCount(w.p.topic) === 0) return this.#metadataTimeout(w.p.topic, w.p.partition);
     return new TimeoutError(`Record to topic "${w.p.topic}" waited ${this.#c.maxBlockMs} ms ("max.block.ms") behind earlier records`);

@@ -251,7 +251,12 @@ export class Sender {
     const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
     let sent: Promise<ProduceResponse | void>;
     try {
-      sent = conn.send(Produce, request, { version: conn.version(Produce, cap), expectResponse: c.acks !== 0 });
+      sent = conn.send(Produce, request, {
+        version: conn.version(Produce, cap),
+        expectResponse: c.acks !== 0,
+        // Header, ids and per-partition framing fit well within 64 bytes per batch.
+        sizeHint: bytes + 64 * batches.length + 256 + (c.transactionalId?.length ?? 0) * 3,
+      });
     } catch (error) {
       sent = Promise.reject(error);
     }

@@ -1,0 +1,140 @@
+/**
+ * Test helpers for the real broker (tests/kafka/kafka.sh) and the
+ * independent reader (kcat). Used by every test that claims Kafka behaviour.
+ *
+ * - `cluster()` starts (or reuses) a cluster and returns its bootstrap list.
+ *   The default single-node cluster honours `KAFKA_BOOTSTRAP` (set by
+ *   `npm test`, or by a developer pointing at their own broker).
+ * - `createTopic()` uses Kafka's own admin tool; names are made unique per run.
+ * - `kcatRead()` reads a topic back with librdkafka, byte-exact.
+ */
+
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const KAFKA_SH = join(ROOT, "tests", "kafka", "kafka.sh");
+
+/** Which cluster: the default single node, the 3-node "trio", a TV1 node, or any named one. */
+export interface ClusterOptions {
+  brokers?: number;
+  cluster?: string;
+  transactionVersion?: 1;
+}
+
+function selector(o: ClusterOptions): string[] {
+  const args: string[] = [];
+  if (o.cluster) args.push("--cluster", o.cluster);
+  if (o.brokers && o.brokers !== 1) args.push("--brokers", String(o.brokers));
+  if (o.transactionVersion === 1) args.push("--transaction-version", "1");
+  return args;
+}
+
+/** Runs kafka.sh; throws with its stderr on failure. */
+export function kafkaSh(args: string[], o: ClusterOptions = {}, timeoutMs = 180_000): string {
+  const r = spawnSync("bash", [KAFKA_SH, ...selector(o), ...args], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new Error(`kafka.sh ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+const started = new Map<string, string>();
+
+/** Starts (or reuses) a cluster; returns "host:port,…". */
+export function cluster(o: ClusterOptions = {}): string {
+  const isDefault = !o.cluster && (o.brokers ?? 1) === 1 && !o.transactionVersion;
+  if (isDefault && process.env.KAFKA_BOOTSTRAP) return process.env.KAFKA_BOOTSTRAP;
+  const key = JSON.stringify(o);
+  const known = started.get(key);
+  if (known) return known;
+  const out = kafkaSh(["up"], o);
+  const line = out.split("\n").find((l) => l.startsWith("bootstrap="));
+  if (!line) throw new Error(`kafka.sh up printed no bootstrap line:\n${out}`);
+  const bootstrap = line.slice("bootstrap=".length).trim();
+  started.set(key, bootstrap);
+  return bootstrap;
+}
+
+let counter = 0;
+
+/** A topic name unique to this test run. */
+export function uniqueTopic(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${process.pid}-${counter++}`;
+}
+
+/** Creates a topic with Kafka's admin tool; `configs` like `{ "min.insync.replicas": "2" }`. */
+export function createTopic(name: string, partitions: number, o: ClusterOptions & { rf?: number; configs?: Record<string, string> } = {}): string {
+  const isDefault = !o.cluster && (o.brokers ?? 1) === 1 && !o.transactionVersion;
+  const configs = Object.entries(o.configs ?? {}).map(([k, v]) => `${k}=${v}`);
+  if (isDefault && process.env.KAFKA_BOOTSTRAP) {
+    // A broker we did not start: create the topic through it with Kafka's tool.
+    const args = ["java", "org.apache.kafka.tools.TopicCommand", "--bootstrap-server", process.env.KAFKA_BOOTSTRAP, "--create",
+      "--if-not-exists", "--topic", name, "--partitions", String(partitions), "--replication-factor", String(o.rf ?? 1)];
+    for (const c of configs) args.push("--config", c);
+    kafkaSh(args);
+    return name;
+  }
+  cluster(o);
+  kafkaSh(["topic", name, String(partitions), String(o.rf ?? 1), ...configs], o);
+  return name;
+}
+
+/** One record as kcat (librdkafka) read it. */
+export interface KcatRecord {
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Array<[string, string | null]>;
+}
+
+/**
+ * Reads every record of `topic` (or one partition) with kcat, byte-exact:
+ * keys and values come from a length-prefixed format, headers from kcat's
+ * JSON envelope, joined by partition and offset. `isolation` selects
+ * read_committed for transactional tests.
+ */
+export function kcatRead(
+  bootstrap: string,
+  topic: string,
+  options: { partition?: number; isolation?: "read_committed" | "read_uncommitted"; timeoutMs?: number } = {},
+): KcatRecord[] {
+  const base = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q"];
+  if (options.partition !== undefined) base.push("-p", String(options.partition));
+  if (options.isolation) base.push("-X", `isolation.level=${options.isolation}`);
+  const timeout = options.timeoutMs ?? 120_000;
+  const raw = spawnSync("kcat", [...base, "-f", "%p %o %T %K %S\n%k%s"], { timeout, maxBuffer: 1 << 30 });
+  if (raw.status !== 0) throw new Error(`kcat failed: ${raw.stderr?.toString()}`);
+  const json = spawnSync("kcat", [...base, "-J"], { timeout, maxBuffer: 1 << 30, encoding: "latin1" });
+  if (json.status !== 0) throw new Error(`kcat -J failed: ${json.stderr}`);
+  const headers = new Map<string, Array<[string, string | null]>>();
+  for (const line of json.stdout.split("\n")) {
+    if (!line.trim()) continue;
+    const m = JSON.parse(Buffer.from(line, "latin1").toString("utf8")) as { partition: number; offset: number; headers?: Array<string | null> };
+    const pairs: Array<[string, string | null]> = [];
+    const h = m.headers ?? [];
+    for (let i = 0; i + 1 < h.length; i += 2) pairs.push([h[i] as string, h[i + 1] ?? null]);
+    headers.set(`${m.partition}:${m.offset}`, pairs);
+  }
+  const out: KcatRecord[] = [];
+  const buf = raw.stdout as Buffer;
+  let at = 0;
+  while (at < buf.length) {
+    const nl = buf.indexOf(10, at);
+    if (nl < 0) throw new Error(`kcat output ends mid-record at byte ${at}`);
+    const [p, o, t, k, s] = buf.subarray(at, nl).toString("ascii").split(" ").map(Number) as [number, number, number, number, number];
+    at = nl + 1;
+    const key = k < 0 ? null : new Uint8Array(buf.subarray(at, at + k));
+    at += Math.max(0, k);
+    const value = s < 0 ? null : new Uint8Array(buf.subarray(at, at + s));
+    at += Math.max(0, s);
+    out.push({ partition: p, offset: o, timestamp: t, key, value, headers: headers.get(`${p}:${o}`) ?? [] });
+  }
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** UTF-8 decode helper for assertions. */
+export function text(b: Uint8Array | null): string | null {
+  return b === null ? null : new TextDecoder().decode(b);
+}

@@ -196,6 +196,29 @@ export class SerializationError extends InvalidRecordError {}
 export class ClosedError extends KafkaError {}
 
 /**
+ * A transactional method called in a state that does not allow it (e.g.
+ * `send()` outside a transaction, `commitTransaction()` after a failure).
+ *
+ * @example Usage
+ * ```ts
+ * import { TransactionStateError } from "./errors.ts";
+ * console.assert(!new TransactionStateError("Cannot call commitTransaction() in state \"READY\"").retriable);
+ * ```
+ */
+export class TransactionStateError extends KafkaError {}
+
+/**
+ * A record that was not sent because its transaction was aborted.
+ *
+ * @example Usage
+ * ```ts
+ * import { TransactionAbortedError } from "./errors.ts";
+ * console.assert(new TransactionAbortedError("The record was not sent: its transaction was aborted").message.length > 0);
+ * ```
+ */
+export class TransactionAbortedError extends KafkaError {}
+
+/**
  * An error code returned by a broker. `code` and `errorName` are Kafka's
  * (see `protocol/error_codes.ts`).
  *

@@ -6,7 +6,7 @@
  */
 
 import { configFromProperties, type ProducerOptions, type ResolvedConfig, resolveConfig } from "./config.ts";
-import { ClosedError } from "./errors.ts";
+import { ClosedError, TransactionStateError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { Metadata, type PartitionInfo } from "./metadata.ts";
 import { NetworkClient } from "./network/client.ts";
@@ -19,7 +19,9 @@ import { Idempotence } from "./producer/idempotence.ts";
 import { Interceptors } from "./producer/interceptors.ts";
 import { ProducerMetrics } from "./producer/metrics.ts";
 import { closedError, SendPipeline } from "./producer/pipeline.ts";
+import { Coordinators } from "./producer/coordinator.ts";
 import { Sender } from "./producer/sender.ts";
+import { type GroupMetadata, TransactionManager, type TransactionOffsets } from "./producer/transactions.ts";
 import type { Bytes, ProducerRecord, Serializer } from "./serde.ts";
 import { resolveConnect } from "./transport.ts";
 
@@ -75,6 +77,8 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   readonly #pipeline: SendPipeline;
   readonly #metrics = new ProducerMetrics();
   readonly #interceptors: Interceptors<unknown, unknown>;
+  /** The transaction state machine; `null` without `transactional.id`. */
+  readonly #transactions: TransactionManager | null = null;
   /** Set by `close()`: sends are refused. */
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -120,12 +124,38 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       logger,
       onChange: () => this.#sender.wakeup(),
     });
+    const idempotence = config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null;
+    if (config.transactionalId !== null && idempotence !== null) {
+      this.#transactions = new TransactionManager({
+        transactionalId: config.transactionalId,
+        transactionTimeoutMs: config.transactionTimeoutMs,
+        maxBlockMs: config.maxBlockMs,
+        idempotence,
+        coordinators: new Coordinators({
+          client: this.#client,
+          metadata: this.#metadata,
+          logger,
+          retryBackoffMs: config.retryBackoffMs,
+          retryBackoffMaxMs: config.retryBackoffMaxMs,
+          wakeup: () => this.#sender.wakeup(),
+        }),
+        client: this.#client,
+        logger,
+        wakeup: () => this.#sender.wakeup(),
+        settleAll: () => this.flush(),
+        failUnsent: (error) => {
+          this.#pipeline.failAll(error);
+          this.#sender.failUnsent(error);
+        },
+      });
+    }
     this.#sender = new Sender({
       metadata: this.#metadata,
       accumulator: this.#accumulator,
       pool: this.#pool,
       client: this.#client,
-      idempotence: config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null,
+      idempotence,
+      hooks: this.#transactions ?? undefined,
       compressor: compressorFor(config.compressionType, config.compressionGzipLevel),
       metrics: this.#metrics,
       logger,
@@ -150,6 +180,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       maxBlockMs: config.maxBlockMs,
       maxRequestSize: config.maxRequestSize,
       wakeup: () => this.#sender.wakeup(),
+      beforeAppend: this.#transactions ? (topic, partition) => this.#transactions!.beforeAppend(topic, partition) : undefined,
     });
   }
 
@@ -226,6 +257,75 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   }
 
   /**
+   * Gets the producer id for `transactional.id`, fencing any older producer
+   * with the same id, and finishes what it left open. Call once, first.
+   */
+  initTransactions(): Promise<void> {
+    return this.#txn("initTransactions").initTransactions();
+  }
+
+  /** Starts a transaction: records sent until commit or abort belong to it. */
+  beginTransaction(): void {
+    this.#txn("beginTransaction").beginTransaction();
+  }
+
+  /**
+   * Commits consumed offsets with the transaction (consume-transform-produce):
+   * `offsets[topic][partition]` is the next offset to consume.
+   */
+  sendOffsetsToTransaction(offsets: TransactionOffsets, groupMetadata: GroupMetadata): Promise<void> {
+    return this.#txn("sendOffsetsToTransaction").sendOffsetsToTransaction(offsets, groupMetadata);
+  }
+
+  /** Sends every record of the transaction, then commits it. */
+  commitTransaction(): Promise<void> {
+    return this.#txn("commitTransaction").commitTransaction();
+  }
+
+  /** Aborts the transaction: unsent records fail, sent ones are discarded by readers. */
+  abortTransaction(): Promise<void> {
+    return this.#txn("abortTransaction").abortTransaction();
+  }
+
+  /**
+   * Runs `fn` in a transaction: commits if it resolves, aborts (and rethrows)
+   * if it throws or the commit fails.
+   *
+   * @example Usage
+   * ```ts ignore
+   * await producer.transaction(async (tx) => {
+   *   await tx.send({ topic: "out", value: "v" });
+   *   await tx.sendOffsetsToTransaction({ in: { 0: 42n } }, "my-group");
+   * });
+   * ```
+   */
+  async transaction<T>(fn: (tx: this) => Promise<T> | T): Promise<T> {
+    this.beginTransaction();
+    let result: T;
+    try {
+      result = await fn(this);
+      await this.commitTransaction();
+    } catch (error) {
+      const state = this.#transactions!.state;
+      if (state === "IN_TRANSACTION" || state === "ABORTABLE_ERROR" || state === "COMMITTING") {
+        await this.abortTransaction().catch((e) => this.#logger.warn("Abort after a failed transaction failed", { error: String(e) }));
+      }
+      throw error;
+    }
+    return result;
+  }
+
+  #txn(method: string): TransactionManager {
+    if (this.#closed) throw closedError();
+    if (this.#transactions === null) {
+      throw new TransactionStateError(
+        `Cannot call ${method}(): transactions need the "transactional.id" configuration (and idempotence)`,
+      );
+    }
+    return this.#transactions;
+  }
+
+  /**
    * Stops accepting records, delivers what was sent (within `timeoutMs`),
    * fails the rest, and releases connections. Safe to call more than once.
    */
@@ -242,17 +342,16 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
 
   async #close(timeoutMs: number): Promise<void> {
     this.#logger.info("Closing the producer", { timeoutMs });
+    const txn = this.#transactions;
+    if (timeoutMs > 0 && txn !== null && txn.inTransaction) {
+      // As Java: an open transaction is aborted on close.
+      this.#logger.info("Aborting the open transaction on close");
+      await this.#within(txn.abortTransaction().catch((e) => this.#logger.warn("Abort on close failed", { error: String(e) })), timeoutMs);
+    }
     if (timeoutMs > 0) {
       this.#accumulator.closing = true;
       this.#sender.wakeup();
-      const graceful = this.#settleEverything();
-      if (Number.isFinite(timeoutMs)) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([graceful, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-        clearTimeout(timer);
-      } else {
-        await graceful;
-      }
+      await this.#within(this.#settleEverything(), timeoutMs);
     }
     const error = new ClosedError("The producer was closed before the record was delivered");
     this.#pipeline.failAll(error);
@@ -262,6 +361,17 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
     this.#sender.stop();
     this.#client.close();
     this.#interceptors.close();
+  }
+
+  /** Waits for `p`, at most `timeoutMs`. */
+  async #within(p: Promise<unknown>, timeoutMs: number): Promise<void> {
+    if (!Number.isFinite(timeoutMs)) {
+      await p;
+      return;
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 
   /** Resolves once no record is queued, batched or in flight. */

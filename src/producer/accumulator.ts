@@ -350,6 +350,25 @@ export class RecordAccumulator {
     return all;
   }
 
+  /**
+   * Removes the queued batches that were never sent (an aborted transaction
+   * fails them); batches awaiting a retry stay, as their fate is unknown.
+   */
+  removeUnsent(): ProducerBatch[] {
+    const out: ProducerBatch[] = [];
+    for (const deques of this.#deques.values()) {
+      for (const dq of deques) {
+        if (dq === undefined) continue;
+        const keep: ProducerBatch[] = [];
+        for (const b of dq.batches) (b.identity === null && b.attempts === 0 ? out : keep).push(b);
+        dq.batches.length = 0;
+        dq.batches.push(...keep);
+      }
+    }
+    for (const b of out) b.closed = true;
+    return out;
+  }
+
   /** Queued batches of a partition, oldest first (read-only view for tests/metrics). */
   queued(topic: string, partition: number): readonly ProducerBatch[] {
     return this.#deques.get(topic)?.[partition]?.batches ?? [];

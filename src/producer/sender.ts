@@ -346,6 +346,12 @@ export class Sender {
     for (const b of this.#c.accumulator.drainAll()) this.#responses.failBatch(b, error, now);
   }
 
+  /** Fails the queued batches that were never sent (transaction abort). */
+  failUnsent(error: KafkaError): void {
+    const now = Date.now();
+    for (const b of this.#c.accumulator.removeUnsent()) this.#responses.failBatch(b, error, now);
+  }
+
   /** Fails every in-flight batch (forced close); their memory is released. */
   failInFlight(error: KafkaError): void {
     const now = Date.now();

@@ -1,0 +1,393 @@
+/**
+ * Transactions, as Java's `TransactionManager` (transactional half): the state
+ * machine, the coordinator requests, and the two protocol generations.
+ *
+ * ```
+ * UNINITIALIZED ─initTransactions→ READY ─beginTransaction→ IN_TRANSACTION ─commit→ COMMITTING ─EndTxn→ READY
+ *                                               │  a record failed: ABORTABLE_ERROR ─abort→ ABORTING ─EndTxn→ READY
+ *                                               └ fenced, unauthorized, unsupported: FATAL_ERROR (close the producer)
+ * ```
+ *
+ * Transactions v1: a partition is added with AddPartitionsToTxn before its
+ * first Produce (Produce is capped at v11); offsets need AddOffsetsToTxn before
+ * TxnOffsetCommit. Transactions v2 (KIP-890, `transaction.version` ≥ 2, Kafka 4's
+ * default): Produce v12 adds partitions implicitly, TxnOffsetCommit v5 needs no
+ * AddOffsetsToTxn, and EndTxn v5 returns the producer id/epoch to use next.
+ *
+ * @module
+ */
+
+import { type KafkaError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type { NetworkClient } from "../network/client.ts";
+import { ProducerFencedError } from "../protocol/api_errors.ts";
+import { AddOffsetsToTxn } from "../protocol/add_offsets_to_txn.ts";
+import { AddPartitionsToTxn } from "../protocol/add_partitions_to_txn.ts";
+import { EndTxn } from "../protocol/end_txn.ts";
+import { apiError, ErrorCode } from "../protocol/error_codes.ts";
+import { InitProducerId } from "../protocol/init_producer_id.ts";
+import { TxnOffsetCommit } from "../protocol/txn_offset_commit.ts";
+import type { ProducerBatch } from "./batch.ts";
+import type { Coordinators } from "./coordinator.ts";
+import { type Idempotence, isFatal } from "./idempotence.ts";
+import type { SenderHooks } from "./sender.ts";
+
+/** The states of a transactional producer. */
+export type TransactionState =
+  | "UNINITIALIZED" | "INITIALIZING" | "READY" | "IN_TRANSACTION"
+  | "COMMITTING" | "ABORTING" | "ABORTABLE_ERROR" | "FATAL_ERROR";
+
+/** Offsets to commit with a transaction: per topic, per partition, the next offset to consume. */
+export type TransactionOffsets = Record<string, Record<number, bigint | number | { offset: bigint | number; leaderEpoch?: number; metadata?: string }>>;
+
+/** The consumer group the offsets belong to (Java's `ConsumerGroupMetadata`), or just its id. */
+export type GroupMetadata = string | { groupId: string; generationId?: number; memberId?: string; groupInstanceId?: string | null };
+
+/** What the transaction manager needs from the producer. */
+export interface TransactionContext {
+  transactionalId: string;
+  transactionTimeoutMs: number;
+  maxBlockMs: number;
+  idempotence: Idempotence;
+  coordinators: Coordinators;
+  client: NetworkClient;
+  logger: Logger;
+  wakeup: () => void;
+  /** Resolves when every record sent so far has settled (flush). */
+  settleAll: () => Promise<void>;
+  /** Fails records not yet sent (queued in the pipeline or the accumulator). */
+  failUnsent: (error: KafkaError) => void;
+}
+
+const FENCED = new Set<number>([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]);
+
+/**
+ * The transactional state machine of one producer.
+ *
+ * @example Driven by the producer
+ * ```ts ignore
+ * await manager.initTransactions();
+ * manager.beginTransaction();
+ * // sends …
+ * await manager.commitTransaction();
+ * ```
+ */
+export class TransactionManager implements SenderHooks {
+  readonly #c: TransactionContext;
+  #state: TransactionState = "UNINITIALIZED";
+  /** Why the producer is in ABORTABLE_ERROR or FATAL_ERROR. */
+  #lastError: KafkaError | null = null;
+  /** Transactions v2 for the current transaction (decided at begin). */
+  #v2 = false;
+  /** Partitions in the transaction (v1: after AddPartitionsToTxn; v2: at first send). */
+  readonly #added = new Set<string>();
+  /** Partitions waiting for AddPartitionsToTxn (v1). */
+  readonly #pending = new Set<string>();
+  #addInFlight = false;
+  /** Whether the transaction wrote anything (records or offsets) — else EndTxn is not needed. */
+  #started = false;
+  /** The commit/abort/init under way, so a call repeated after a timeout resumes it. */
+  #operation: Promise<void> | null = null;
+  /** A v1 abort must bump the epoch afterwards (sequences of a partition were lost). */
+  #bumpAfterAbort = false;
+
+  constructor(context: TransactionContext) {
+    this.#c = context;
+    context.idempotence.partitionAllowed = (b) => this.#added.has(key(b.topic, b.partition));
+  }
+
+  get state(): TransactionState {
+    return this.#state;
+  }
+
+  /** Whether transactions v2 (KIP-890) are in use. */
+  get isV2(): boolean {
+    return this.#v2;
+  }
+
+  /** Gets the producer id (fencing older producers with this id) and readies transactions. */
+  initTransactions(): Promise<void> {
+    if (this.#state === "INITIALIZING" && this.#operation) return this.#operation;
+    this.#require(["UNINITIALIZED", "INITIALIZING"], "initTransactions");
+    this.#state = "INITIALIZING";
+    return this.#run(async () => {
+      await this.#initProducerId(Date.now() + this.#c.maxBlockMs, false);
+      this.#v2 = this.#detectV2();
+      this.#state = "READY";
+    });
+  }
+
+  /** Starts a transaction (local only: nothing is sent until the first record). */
+  beginTransaction(): void {
+    this.#require(["READY"], "beginTransaction");
+    this.#added.clear();
+    this.#pending.clear();
+    this.#started = false;
+    this.#v2 = this.#detectV2();
+    this.#state = "IN_TRANSACTION";
+  }
+
+  /** Called for every record before it is appended: the partition joins the transaction. */
+  beforeAppend(topic: string, partition: number): void {
+    if (this.#state !== "IN_TRANSACTION") {
+      if (this.#lastError !== null) throw this.#lastError;
+      throw new TransactionStateError(
+        this.#state === "READY"
+          ? "Cannot send a record outside a transaction: call beginTransaction() first"
+          : this.#state === "UNINITIALIZED"
+          ? "Cannot send a record before initTransactions() completed"
+          : `Cannot send a record while the transaction is in state "${this.#state}"`,
+      );
+    }
+    const k = key(topic, partition);
+    if (this.#added.has(k)) return;
+    this.#started = true;
+    if (this.#v2) this.#added.add(k);
+    else if (!this.#pending.has(k)) {
+      this.#pending.add(k);
+      this.#c.wakeup();
+    }
+  }
+
+  /** Adds consumed offsets to the transaction (committed with it). */
+  sendOffsetsToTransaction(offsets: TransactionOffsets, group: GroupMetadata): Promise<void> {
+    this.#require(["IN_TRANSACTION"], "sendOffsetsToTransaction");
+    const g = typeof group === "string" ? { groupId: group } : group;
+    const c = this.#c;
+    const deadline = Date.now() + c.maxBlockMs;
+    return this.#guard(async () => {
+      this.#started = true;
+      const pid = c.idempotence.producerIdAndEpoch;
+      if (!this.#v2) {
+        await c.coordinators.request("transaction", c.transactionalId, AddOffsetsToTxn,
+          { transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch, groupId: g.groupId },
+          (r) => ({ errorCode: r.errorCode }), deadline, `AddOffsetsToTxn for group "${g.groupId}"`);
+      }
+      const topics = Object.entries(offsets).map(([name, parts]) => ({
+        name,
+        partitions: Object.entries(parts).map(([p, o]) => {
+          const v = typeof o === "object" ? o : { offset: o };
+          return {
+            partitionIndex: Number(p),
+            committedOffset: BigInt(v.offset),
+            committedLeaderEpoch: v.leaderEpoch ?? -1,
+            committedMetadata: v.metadata ?? "",
+          };
+        }),
+      }));
+      await c.coordinators.request("group", g.groupId, TxnOffsetCommit, {
+        transactionalId: c.transactionalId,
+        groupId: g.groupId,
+        producerId: pid.producerId,
+        producerEpoch: pid.epoch,
+        generationId: g.generationId ?? -1,
+        memberId: g.memberId ?? "",
+        groupInstanceId: g.groupInstanceId ?? null,
+        topics,
+      }, (r) => {
+        const failed = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE);
+        return { errorCode: failed?.errorCode ?? ErrorCode.NONE };
+      }, deadline, `TxnOffsetCommit for group "${g.groupId}"`);
+    });
+  }
+
+  /** Sends everything, then commits. Fails (and the transaction must be aborted) if any record failed. */
+  commitTransaction(): Promise<void> {
+    if (this.#state === "COMMITTING" && this.#operation) return this.#operation;
+    if (this.#state === "ABORTABLE_ERROR") {
+      return Promise.reject(new TransactionStateError(
+        `Cannot commit: a previous transactional operation failed (${this.#lastError?.message}); abort the transaction`,
+        { cause: this.#lastError },
+      ));
+    }
+    // COMMITTING without an operation: an earlier call timed out; resume it.
+    this.#require(["IN_TRANSACTION", "COMMITTING"], "commitTransaction");
+    this.#state = "COMMITTING";
+    return this.#run(async () => {
+      await this.#c.settleAll();
+      if (this.#state !== "COMMITTING") throw this.#lastError ?? new TransactionStateError("The commit was interrupted");
+      await this.#endTxn(true, Date.now() + this.#c.maxBlockMs);
+      this.#state = "READY";
+    });
+  }
+
+  /** Fails what is not sent yet, waits for what is in flight, then aborts. */
+  abortTransaction(): Promise<void> {
+    if (this.#state === "ABORTING" && this.#operation) return this.#operation;
+    this.#require(["IN_TRANSACTION", "ABORTABLE_ERROR", "ABORTING"], "abortTransaction");
+    this.#state = "ABORTING";
+    return this.#run(async () => {
+      this.#c.failUnsent(new TransactionAbortedError("The record was not sent: its transaction was aborted"));
+      await this.#c.settleAll();
+      const deadline = Date.now() + this.#c.maxBlockMs;
+      if (this.#started) await this.#endTxn(false, deadline);
+      if (this.#bumpAfterAbort || this.#c.idempotence.epochBumpRequired) await this.#initProducerId(deadline, true);
+      this.#lastError = null;
+      this.#state = "READY";
+    });
+  }
+
+  /** Whether a transaction is open (close() aborts it). */
+  get inTransaction(): boolean {
+    return this.#state === "IN_TRANSACTION" || this.#state === "ABORTABLE_ERROR" || this.#state === "COMMITTING";
+  }
+
+  // SenderHooks
+
+  beforeDrain(_now: number): boolean {
+    if (!this.#v2 && this.#pending.size > 0 && !this.#addInFlight && this.#state === "IN_TRANSACTION") void this.#addPartitions();
+    return this.#state !== "FATAL_ERROR";
+  }
+
+  produceVersionCap(_nodeId: number): number {
+    return this.#v2 ? 12 : 11;
+  }
+
+  onBatchFailed(_batch: ProducerBatch, error: Error): void {
+    if (isFatal(error)) this.#fatal(error as KafkaError);
+    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING") this.#abortable(error as KafkaError);
+  }
+
+  onAbortableError(error: KafkaError): void {
+    this.#bumpAfterAbort = true;
+    this.#abortable(error);
+  }
+
+  // internals
+
+  async #initProducerId(deadline: number, bump: boolean): Promise<void> {
+    const c = this.#c;
+    const current = c.idempotence.producerIdAndEpoch;
+    const r = await c.coordinators.request("transaction", c.transactionalId, InitProducerId, (version: number) => ({
+      transactionalId: c.transactionalId,
+      transactionTimeoutMs: c.transactionTimeoutMs,
+      // KIP-360: with the current id/epoch the coordinator bumps the epoch instead of fencing us.
+      producerId: bump && version >= 3 ? current.producerId : -1n,
+      producerEpoch: bump && version >= 3 ? current.epoch : -1,
+    }), (res) => ({ errorCode: res.errorCode, value: res }), deadline, "InitProducerId").catch((e) => this.#fail(e));
+    c.idempotence.resetProducerId();
+    c.idempotence.setProducerIdAndEpoch({ producerId: r.producerId, epoch: r.producerEpoch });
+    this.#bumpAfterAbort = false;
+    c.logger.info("Transactional producer ready", { transactionalId: c.transactionalId, producerId: String(r.producerId), epoch: r.producerEpoch });
+  }
+
+  async #endTxn(commit: boolean, deadline: number): Promise<void> {
+    const c = this.#c;
+    const pid = c.idempotence.producerIdAndEpoch;
+    const r = await c.coordinators.request("transaction", c.transactionalId, EndTxn,
+      { transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch, committed: commit },
+      (res) => ({ errorCode: res.errorCode, value: res }), deadline, commit ? "EndTxn (commit)" : "EndTxn (abort)").catch((e) => this.#fail(e));
+    if (r.producerId >= 0n && r.producerEpoch >= 0) {
+      // EndTxn v5 (transactions v2): the epoch moves on with every transaction.
+      c.idempotence.setProducerIdAndEpoch({ producerId: r.producerId, epoch: r.producerEpoch });
+    }
+    this.#added.clear();
+  }
+
+  async #addPartitions(): Promise<void> {
+    const c = this.#c;
+    const batch = [...this.#pending];
+    this.#addInFlight = true;
+    const pid = c.idempotence.producerIdAndEpoch;
+    const byTopic = new Map<string, number[]>();
+    for (const k of batch) {
+      const [topic, p] = k.split("\0") as [string, string];
+      (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(Number(p));
+    }
+    try {
+      await c.coordinators.request("transaction", c.transactionalId, AddPartitionsToTxn, {
+        transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch,
+        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+      }, (r) => {
+        const codes = r.resultsByTopic.flatMap((t) => t.resultsByPartition.map((p) => p.partitionErrorCode));
+        // OPERATION_NOT_ATTEMPTED marks partitions skipped because another failed: report the real cause.
+        const first = codes.find((x) => x !== ErrorCode.NONE && x !== ErrorCode.OPERATION_NOT_ATTEMPTED) ??
+          codes.find((x) => x !== ErrorCode.NONE);
+        return { errorCode: first ?? ErrorCode.NONE };
+      }, Date.now() + c.maxBlockMs, "AddPartitionsToTxn");
+      for (const k of batch) {
+        this.#pending.delete(k);
+        this.#added.add(k);
+      }
+    } catch (error) {
+      const e = error as KafkaError;
+      if (isFatal(e) || (isApi(e) && FENCED.has(e.code))) this.#fatal(e);
+      else this.#abortable(e);
+      // Records for partitions that could not be added will never be sent: fail them.
+      c.failUnsent(e);
+    } finally {
+      this.#addInFlight = false;
+      c.wakeup();
+    }
+  }
+
+  #detectV2(): boolean {
+    const node = this.#c.coordinators.known("transaction", this.#c.transactionalId);
+    const conn = node ? this.#c.client.connection(node.id) : null;
+    if (conn === null) return this.#v2;
+    const produce = conn.versionRange(0);
+    const endTxn = conn.versionRange(26);
+    return conn.featureLevel("transaction.version") >= 2 && (produce?.[1] ?? 0) >= 12 && (endTxn?.[1] ?? 0) >= 5;
+  }
+
+  /** Runs a state-changing operation; repeated calls share it until it settles. */
+  #run(op: () => Promise<void>): Promise<void> {
+    const p = this.#guard(op).finally(() => {
+      if (this.#operation === p) this.#operation = null;
+    });
+    this.#operation = p;
+    return p;
+  }
+
+  /** Runs an operation; errors move the state machine (fatal or abortable) before they reach the caller. */
+  async #guard(op: () => Promise<void>): Promise<void> {
+    try {
+      await op();
+    } catch (error) {
+      const e = error as KafkaError;
+      if (isFatal(e) || (isApi(e) && FENCED.has(e.code))) this.#fatal(e);
+      else if (!e.retriable && this.#state !== "ABORTING" && this.#state !== "INITIALIZING") this.#abortable(e);
+      throw this.#lastError ?? e;
+    }
+  }
+
+  #fail(error: unknown): never {
+    const e = error as KafkaError;
+    if (isApi(e) && FENCED.has(e.code)) {
+      throw new ProducerFencedError(
+        `Transactional id "${this.#c.transactionalId}" was fenced: a newer producer with the same transactional id exists (${e.errorName})`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+
+  #fatal(error: KafkaError): void {
+    if (this.#state === "FATAL_ERROR") return;
+    this.#state = "FATAL_ERROR";
+    this.#lastError = error;
+    this.#c.idempotence.fatalError ??= error;
+    this.#c.logger.error("Transactional producer failed fatally: close it", { error: error.message });
+    this.#c.wakeup();
+  }
+
+  #abortable(error: KafkaError): void {
+    if (this.#state === "FATAL_ERROR" || this.#state === "ABORTING") return;
+    this.#state = "ABORTABLE_ERROR";
+    this.#lastError = error;
+  }
+
+  #require(states: TransactionState[], method: string): void {
+    if (states.includes(this.#state)) return;
+    if (this.#state === "FATAL_ERROR") throw this.#lastError!;
+    throw new TransactionStateError(`Cannot call ${method}() in transaction state "${this.#state}"`);
+  }
+}
+
+function key(topic: string, partition: number): string {
+  return `${topic}\0${partition}`;
+}
+
+function isApi(e: unknown): e is KafkaError & { code: number; errorName: string } {
+  return typeof e === "object" && e !== null && "errorName" in e;
+}

@@ -25,6 +25,8 @@ export function backoffMs(attempts: number, initialMs: number, maxMs: number, ra
   const initial = Math.min(initialMs, maxMs);
   if (initial <= 0) return 0;
   const expMax = maxMs > initial ? Math.log(maxMs / initial) / Math.LN2 : 0;
+  // Java's ExponentialBackoff: initial >= max is a constant backoff, without jitter.
+  if (expMax === 0) return initial;
   const term = initial * 2 ** Math.min(Math.max(0, attempts), expMax);
   const jittered = Math.floor(term * (0.8 + random() * 0.4));
   return Math.min(jittered, maxMs);

@@ -11,7 +11,7 @@
  */
 
 import { backoffMs } from "../backoff.ts";
-import type { KafkaError } from "../errors.ts";
+import { ConnectionError, type KafkaError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
@@ -119,7 +119,7 @@ export class NetworkClient {
   /** Sends on the open connection to `nodeId`; rejects if there is none. */
   send<Req, Res>(nodeId: number, api: Api<Req, Res>, request: Req, options?: SendOptions): Promise<Res> {
     const conn = this.#nodes.get(nodeId)?.conn;
-    if (!conn?.isOpen) return Promise.reject(new Error(`No open connection to node ${nodeId}`));
+    if (!conn?.isOpen) return Promise.reject(new ConnectionError(`No open connection to node ${nodeId}`));
     return conn.send(api, request, options);
   }
 

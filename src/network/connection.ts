@@ -116,6 +116,8 @@ export class Connection {
   #nextCorrelationId = 0;
   #closed: KafkaError | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** The deadline the timer is armed for (Infinity when none). */
+  #timerDeadline = Infinity;
   /** Broker API version ranges by API key, known after {@linkcode Connection.open}. */
   #versions = new Map<number, readonly [number, number]>();
   /** Finalized feature levels (e.g. `transaction.version`), from ApiVersions v3+. */
@@ -213,7 +215,7 @@ export class Connection {
           resolve: resolve as (value: unknown) => void,
           reject,
         });
-        if (this.#pending.length === 1) this.#armTimer();
+        if (this.#timerDeadline > this.lastActivity + timeoutMs) this.#armTimer();
       }
       this.#queue.push(frame);
       this.#queuedBytes += frame.length;
@@ -337,23 +339,26 @@ export class Connection {
     head.resolve(response);
   }
 
-  /** Keeps one timer for the oldest pending request's deadline. */
+  /** Keeps one timer for the earliest deadline of the pending requests (timeouts may differ per request). */
   #armTimer(): void {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    const head = this.#pending[0];
-    if (head === undefined || this.#closed) return;
-    this.#timer = setTimeout(() => this.#onTimeout(), Math.max(0, head.deadline - Date.now()));
+    this.#timerDeadline = Infinity;
+    if (this.#closed) return;
+    for (const p of this.#pending) if (p.deadline < this.#timerDeadline) this.#timerDeadline = p.deadline;
+    if (this.#timerDeadline === Infinity) return;
+    this.#timer = setTimeout(() => this.#onTimeout(), Math.max(0, this.#timerDeadline - Date.now()));
   }
 
   #onTimeout(): void {
     this.#timer = null;
-    const head = this.#pending[0];
-    if (head === undefined) return;
-    if (Date.now() < head.deadline) return this.#armTimer();
+    const now = Date.now();
+    const i = this.#pending.findIndex((p) => p.deadline <= now);
+    if (i < 0) return this.#armTimer();
+    const head = this.#pending[i]!;
     // A timed-out request leaves the connection's state unknown: close it,
     // as the Java client does; the other pending requests fail as disconnected.
-    this.#pending.shift();
+    this.#pending.splice(i, 1);
     const error = new TimeoutError(
       `${head.api.name} request to ${this.#describe().slice("Connection to ".length)} timed out after ${head.timeoutMs} ms`,
     );

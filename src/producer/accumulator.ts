@@ -164,8 +164,12 @@ export class RecordAccumulator {
     } else if (slab !== null) {
       this.#pool.deallocate(slab); // someone else made room meanwhile
     }
-    this.lastAppendFull = batches.length > 1 || batches[batches.length - 1]!.isFull;
-    if (sticky) this.#stickyFor(topic).update(partition, appended, metadata, this.lastAppendFull);
+    const lastFull = batches[batches.length - 1]!.isFull;
+    this.lastAppendFull = batches.length > 1 || lastFull;
+    // As Java: a new batch counts its header towards the sticky bytes (estimatedSizeInBytes), and the
+    // switch waits until the newest batch is full (allBatchesFull), so no fractional batch is left.
+    const produced = this.lastAppendNewBatch ? appended + BATCH_HEADER_SIZE : appended;
+    if (sticky) this.#stickyFor(topic).update(partition, produced, metadata, lastFull);
     return appended;
   }
 
@@ -179,7 +183,10 @@ export class RecordAccumulator {
       let queueSizes: Int32Array | null = null;
       let partitionIds: Int32Array | null = null;
       let n = 0;
-      if (adaptivePartitioning && this.#sticky.has(topic)) {
+      // As Java: adaptive stats only once every partition has a deque (a missing one could never be chosen).
+      let dequeCount = 0;
+      for (const dq of deques) if (dq !== undefined) dequeCount++;
+      if (adaptivePartitioning && this.#sticky.has(topic) && dequeCount >= metadata.partitionCount(topic)) {
         queueSizes = new Int32Array(deques.length);
         partitionIds = new Int32Array(deques.length);
       }
@@ -204,6 +211,8 @@ export class RecordAccumulator {
         const sendable = full || expired || exhausted || this.closing || this.flushesInProgress > 0;
         if (sendable && !backingOff) {
           readyNodes.add(leader);
+          // As Java's NodeLatencyStats: the drain time starts at the first ready time.
+          if (!this.#nodeDrainMs.has(leader)) this.#nodeDrainMs.set(leader, now);
           this.#nodeReadyMs.set(leader, now);
         } else {
           nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, Math.max(0, timeToWait - waited));
@@ -253,6 +262,8 @@ export class RecordAccumulator {
       if (gate !== null && !gate.mayDrain(first)) continue;
       dq!.batches.shift();
       first.closed = true;
+      // The leader epoch of this attempt: only a newer one may skip the retry backoff (KIP-951).
+      first.sentLeaderEpoch = metadata.leaderEpochFor(tp.topic, tp.partition);
       gate?.stamp(first);
       size += sealedSize;
       ready.push(first);
@@ -327,8 +338,15 @@ export class RecordAccumulator {
     }
     big.markSplit(parts);
     this.release(big);
-    // In front of everything queued: these records were sent before them.
-    batches.unshift(...parts);
+    // In front of everything queued (these records were sent before them), but behind retries
+    // with lower sequences (Java's insertInSequenceOrder), or the partition waits forever.
+    const seq = parts[0]?.identity?.baseSequence ?? -1;
+    let at = 0;
+    if (seq >= 0) {
+      while (at < batches.length && (batches[at]!.identity?.baseSequence ?? -1) >= 0 &&
+        batches[at]!.identity!.baseSequence < seq) at++;
+    }
+    batches.splice(at, 0, ...parts);
     for (const p of parts) p.lastAttemptMs = now;
   }
 

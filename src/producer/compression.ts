@@ -24,7 +24,8 @@ export const CODEC_GZIP = 1;
 export function compressorFor(type: "none" | "gzip", level: number): Compressor | null {
   if (type === "none") return null;
   // Kafka's default gzip level is the zlib default, 6; fflate's is the same.
-  const opts = { level: (level < 0 ? 6 : level) as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 };
+  // mtime 0, as Java writes: the same records compress to the same bytes.
+  const opts = { level: (level < 0 ? 6 : level) as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9, mtime: 0 };
   return { codec: CODEC_GZIP, compress: (records) => gzipSync(records, opts) };
 }
 

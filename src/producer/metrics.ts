@@ -44,8 +44,10 @@ class Windowed {
     if (live.length === 0) return 0;
     const sum = live.reduce((a, i) => a + this.#sum[i]!, 0);
     const oldest = Math.min(...live.map((i) => this.#start[i]!));
-    // Java's Rate uses at least (samples - 1) full windows as the elapsed time.
-    const elapsed = Math.max(now - oldest, SAMPLE_MS);
+    // Java's Rate.windowSize: the elapsed time plus the full windows missing to (samples - 1).
+    let elapsed = now - oldest;
+    const fullWindows = Math.floor(elapsed / SAMPLE_MS);
+    if (fullWindows < 1) elapsed += (1 - fullWindows) * SAMPLE_MS;
     return (sum * 1000) / elapsed;
   }
 

@@ -119,7 +119,8 @@ export class PartitionSequences {
   shiftAfterFailed(failed: ProducerBatch): void {
     const failedSeq = failed.identity!.baseSequence;
     for (const b of this.inflight) {
-      if (b.identity!.baseSequence > failedSeq) {
+      const d = (b.identity!.baseSequence - failedSeq) | 0; // after the failed one, across the wrap
+      if (d > 0 || d < -0x40000000) {
         const seq = b.identity!.baseSequence - failed.recordCount;
         b.identity = { ...b.identity!, baseSequence: seq < 0 ? seq + MAX_SEQUENCE + 1 : seq };
         b.sequenceReset = true;

@@ -122,12 +122,17 @@ export class Reader {
 
   /** Zig-zag signed varlong, as a `number` (exact within ±2^53). */
   varlong(): number {
-    let z = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
+    // Accumulate u = z >> 1 (the first byte holds the sign bit and u's low 6 bits), so the
+    // sign is never lost to rounding above 2^53.
+    const b0 = this.#buf[this.#need(1, "varlong")]!;
+    const negative = (b0 & 1) === 1;
+    let u = (b0 & 0x7f) >>> 1;
+    if ((b0 & 0x80) === 0) return negative ? -u - 1 : u;
+    let mul = 64;
+    for (let i = 1; i < 10; i++) {
       const b = this.#buf[this.#need(1, "varlong")]!;
-      z += (b & 0x7f) * mul;
-      if ((b & 0x80) === 0) return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      u += (b & 0x7f) * mul;
+      if ((b & 0x80) === 0) return negative ? -u - 1 : u;
       mul *= 128;
     }
     throw new ProtocolError(`Malformed varlong at offset ${this.#pos}: more than 64 bits`);

@@ -223,12 +223,14 @@ function putVarint(b: Uint8Array, p: number, v: number): number {
 
 function putVarlong(b: Uint8Array, p: number, v: number): number {
   if (v >= -0x40000000 && v < 0x40000000) return putVarint(b, p, v);
-  let z = v >= 0 ? v * 2 : -v * 2 - 1;
-  while (z >= 0x80) {
-    b[p++] = (z % 128) | 0x80;
-    z = Math.floor(z / 128);
+  const u = v < 0 ? -v - 1 : v;
+  let rest = Math.floor(u / 64);
+  const first = (u % 64) * 2 + (v < 0 ? 1 : 0);
+  b[p++] = rest > 0 ? first | 0x80 : first;
+  while (rest > 0) {
+    b[p++] = rest >= 0x80 ? (rest % 128) | 0x80 : rest;
+    rest = Math.floor(rest / 128);
   }
-  b[p++] = z;
   return p;
 }
 

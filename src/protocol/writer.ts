@@ -54,10 +54,11 @@ export function varintSize(v: number): number {
 
 /** Bytes a zig-zag signed varlong of the safe integer `v` takes. */
 export function varlongSize(v: number): number {
-  let z = v >= 0 ? v * 2 : -v * 2 - 1;
+  // z = 2u + sign, with u = v or -v - 1 (never leaves the safe range); z >> 7 = floor(u / 64).
+  let rest = Math.floor((v < 0 ? -v - 1 : v) / 64);
   let n = 1;
-  while (z >= 0x80) {
-    z = Math.floor(z / 128);
+  while (rest > 0) {
+    rest = Math.floor(rest / 128);
     n++;
   }
   return n;
@@ -113,7 +114,7 @@ export class Writer {
   ensure(n: number): void {
     const need = this.#pos + n;
     if (need <= this.#buf.length) return;
-    let cap = this.#buf.length * 2;
+    let cap = Math.max(this.#buf.length * 2, 64);
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.#buf.subarray(0, this.#pos));
@@ -197,6 +198,7 @@ export class Writer {
 
   /** Unsigned varint (0 ≤ v < 2^32), as used for compact lengths and tags. */
   uvarint(v: number): this {
+    if (!(v >= 0 && v <= 0xffffffff)) throw new RangeError(`Unsigned varint out of range: ${v}`);
     this.ensure(5);
     const b = this.#buf;
     let p = this.#pos;
@@ -219,12 +221,15 @@ export class Writer {
     this.ensure(10);
     const b = this.#buf;
     let p = this.#pos;
-    let z = v >= 0 ? v * 2 : -v * 2 - 1;
-    while (z >= 0x80) {
-      b[p++] = (z % 128) | 0x80;
-      z = Math.floor(z / 128);
+    const u = v < 0 ? -v - 1 : v;
+    // Zig-zag z = 2u + sign would exceed 2^53 for |v| > 2^52: emit its first group from u directly.
+    let rest = Math.floor(u / 64);
+    const first = (u % 64) * 2 + (v < 0 ? 1 : 0);
+    b[p++] = rest > 0 ? first | 0x80 : first;
+    while (rest > 0) {
+      b[p++] = rest >= 0x80 ? (rest % 128) | 0x80 : rest;
+      rest = Math.floor(rest / 128);
     }
-    b[p++] = z;
     this.#pos = p;
     return this;
   }

@@ -198,12 +198,13 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   }
 
   /**
-   * Sends a record. Resolves with where it landed once the broker
-   * acknowledged it (per `acks`), or rejects with why it was not.
+   * Sends a record; `callback` is called once, with the metadata once the
+   * broker acknowledged it (per `acks`), or with the error.
+   * (This overload comes first so an untyped callback parameter is inferred.)
    */
-  send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata>;
-  /** Sends a record; `callback` is called once with the metadata or the error. */
   send(record: ProducerRecord<K, V>, callback: SendCallback, options?: SendOptions): void;
+  /** Sends a record; resolves with where it landed, or rejects with why it was not sent. */
+  send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata>;
   send(
     record: ProducerRecord<K, V>,
     callbackOrOptions?: SendCallback | SendOptions,

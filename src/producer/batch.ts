@@ -201,14 +201,12 @@ export class ProducerBatch {
     let wire = this.slab.subarray(0, this.#pos);
     let attributes = id?.transactional ? TRANSACTIONAL_FLAG : 0;
     if (compressor !== null) {
+      // Always compressed, as Java does, even when it does not shrink: the
+      // codec is what the user configured and what readers and metrics see.
       const packed = compressor.compress(this.slab.subarray(BATCH_HEADER_SIZE, this.#pos));
-      // Only worth it if smaller; Java always compresses, but sending the
-      // larger form would only waste bandwidth (both are valid on the wire).
-      if (packed.length < this.#pos - BATCH_HEADER_SIZE) {
-        wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
-        wire.set(packed, BATCH_HEADER_SIZE);
-        attributes |= compressor.codec;
-      }
+      wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
+      wire.set(packed, BATCH_HEADER_SIZE);
+      attributes |= compressor.codec;
     }
     writeBatchHeader(wire, {
       attributes,

@@ -14,23 +14,22 @@
  *   stays pending (this sandbox's outbound proxy answers connects to any
  *   non-local address at once, so unroutable addresses cannot be used).
  *
- * Node 20 cannot run TypeScript: `dist/` is rebuilt with `tsc` when older
- * than its sources, and `socket_check.ts` is transpiled by TypeScript into
- * `.cache/runtime-check/`, from where it loads the library from `dist/`.
+ * The runs go through `tests/helpers/runtimes.ts` (`runScript`): Node 20
+ * cannot run TypeScript, so `dist/` is rebuilt with `tsc` when older than
+ * its sources, and `socket_check.ts` is transpiled by TypeScript into
+ * `.cache/node-scripts/`, from where it loads the library from `dist/`
+ * (`--root`).
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import ts from "typescript";
+import { DENO, ensureDist, runScript, type Runtime } from "../helpers/runtimes.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const DENO = join(ROOT, "node_modules/.bin/deno");
-const TSC = join(ROOT, "node_modules/.bin/tsc");
 const CHECK_TS = join(ROOT, "tests/runtime/socket_check.ts");
-const CHECK_JS = join(ROOT, ".cache/runtime-check/socket_check.mjs");
 const ENV = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 const RUN_TIMEOUT_MS = 30_000;
 
@@ -75,7 +74,8 @@ beforeAll(async () => {
   echo = await startEchoServer();
   echoPort = (echo.address() as net.AddressInfo).port;
   refusedPort = await closedPort();
-  [blackHolePort] = await Promise.all([startBlackHole(), buildForNode()]);
+  // Node runs dist/: build it now (if stale) rather than inside a test's time limit.
+  [blackHolePort] = await Promise.all([startBlackHole(), ensureDist()]);
 }, 60_000);
 
 afterAll(() => {
@@ -115,31 +115,22 @@ describe("socket adapters against a real TCP peer", () => {
   }
 });
 
-async function runCheck(runtime: "bun" | "deno" | "node", adapter: string): Promise<CheckResult> {
+async function runCheck(runtime: Runtime, adapter: string): Promise<CheckResult> {
   const args = [
     "--adapter", adapter,
     "--port", String(echoPort),
     "--refused-port", String(refusedPort),
     "--blackhole-port", String(blackHolePort),
   ];
-  const command = runtime === "bun"
-    ? [process.execPath, CHECK_TS, ...args]
-    : runtime === "deno"
-    ? [DENO, "run", "--no-lock", "--allow-net=127.0.0.1", `--allow-read=${ROOT}`, CHECK_TS, ...args]
-    : ["node", CHECK_JS, "--root", pathToFileURL(join(ROOT, "dist")).href + "/", ...args];
-  const child = Bun.spawn(command, { cwd: ROOT, env: ENV, stdout: "pipe", stderr: "pipe" });
-  const timer = setTimeout(() => child.kill(), RUN_TIMEOUT_MS - 2000);
-  const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-  await child.exited;
-  clearTimeout(timer);
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  let result: CheckResult;
-  try {
-    result = JSON.parse(line) as CheckResult;
-  } catch {
-    throw new Error(`${command.join(" ")} printed no result (exit ${child.exitCode}):\n${stdout}\n${stderr}`);
+  // Node runs the transpiled check against the built library in dist/.
+  if (runtime === "node") args.unshift("--root", pathToFileURL(join(ROOT, "dist")).href + "/");
+  const run = await runScript(runtime, CHECK_TS, args, { timeoutMs: RUN_TIMEOUT_MS - 2000 });
+  const result = run.json as CheckResult | null;
+  if (result === null) {
+    throw new Error(`${run.command.join(" ")} printed no result (exit ${run.code}${run.timedOut ? ", timed out" : ""}):\n${run.stdout}\n${run.stderr}`);
   }
   // Kept for reading after a run (timings, callback counts, error texts).
+  mkdirSync(join(ROOT, ".cache/runtime-check"), { recursive: true });
   writeFileSync(join(ROOT, `.cache/runtime-check/${runtime}-${adapter}.json`), JSON.stringify(result, null, 2));
   return result;
 }
@@ -195,29 +186,4 @@ async function startBlackHole(): Promise<number> {
   }
   reader.releaseLock();
   return (JSON.parse(text) as { port: number }).port;
-}
-
-/** Rebuilds `dist/` if older than the adapter sources, then transpiles the check for Node. */
-async function buildForNode(): Promise<void> {
-  const needed = [
-    ["dist/runtime/node.js", "runtime/node.ts"],
-    ["dist/runtime/auto.js", "runtime/auto.ts"],
-    ["dist/src/errors.js", "src/errors.ts"],
-  ] as const;
-  const stale = () => needed.some(([out, src]) => !existsSync(join(ROOT, out)) || statSync(join(ROOT, out)).mtimeMs < statSync(join(ROOT, src)).mtimeMs);
-  if (stale()) {
-    const build = Bun.spawn([TSC, "-p", "tsconfig.build.json"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    const output = await new Response(build.stdout).text();
-    await build.exited;
-    // tsc emits despite type errors elsewhere in the project; only a missing
-    // or stale adapter build is fatal here.
-    if (stale()) throw new Error(`tsc -p tsconfig.build.json did not build the adapters:\n${output}`);
-    if (build.exitCode !== 0) console.warn(`tsc -p tsconfig.build.json reported errors (dist/ was still written):\n${output}`);
-  }
-  const { outputText } = ts.transpileModule(readFileSync(CHECK_TS, "utf8"), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-    fileName: CHECK_TS,
-  });
-  mkdirSync(join(ROOT, ".cache/runtime-check"), { recursive: true });
-  writeFileSync(CHECK_JS, outputText);
 }

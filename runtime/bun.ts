@@ -21,7 +21,8 @@
  */
 
 import type { Connect, Socket, SocketHandlers, SocketOptions } from "../src/socket.ts";
-import { ConnectionError, TimeoutError } from "../src/errors.ts";
+import type { ConnectionError } from "../src/errors.ts";
+import { closedByPeer, failed, formatAddress, handlerThrew, timedOut, wasClosed } from "./socket_errors.ts";
 
 /**
  * The part of Bun's `Socket` used here. Declared locally so that the Node
@@ -237,44 +238,4 @@ class BunTcpSocket implements Socket {
     if (error === undefined) queueMicrotask(() => this.#handlers.onClose());
     else this.#handlers.onClose(error);
   }
-}
-
-function formatAddress(options: SocketOptions): string {
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  return `${host}:${options.port}`;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    // Bun's messages can be vague ("Failed to connect"); the code is not.
-    if (typeof code === "string" && !error.message.includes(code)) {
-      return `${error.message} (${code})`;
-    }
-    return error.message || error.name;
-  }
-  return String(error);
-}
-
-function timedOut(address: string, ms: number): TimeoutError {
-  return new TimeoutError(`Connection to "${address}" timed out after ${ms} ms`);
-}
-
-function failed(address: string, cause: unknown): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" failed: ${describe(cause)}`, { cause });
-}
-
-function closedByPeer(address: string): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" was closed by the broker`);
-}
-
-function wasClosed(address: string): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" was closed`);
-}
-
-function handlerThrew(address: string, cause: unknown): ConnectionError {
-  return new ConnectionError(
-    `Connection to "${address}" was closed because its data handler threw: ${describe(cause)}`,
-    { cause },
-  );
 }

@@ -15,7 +15,8 @@
  */
 
 import type { Connect, Socket, SocketHandlers, SocketOptions } from "../src/socket.ts";
-import { ConnectionError, TimeoutError } from "../src/errors.ts";
+import type { ConnectionError } from "../src/errors.ts";
+import { closedByPeer, failed, formatAddress, handlerThrew, timedOut, wasClosed } from "./socket_errors.ts";
 
 /** The part of `Deno.TcpConn` used here (tsc has no Deno lib, so declared locally). */
 interface DenoTcpConn {
@@ -214,37 +215,4 @@ function closeQuietly(conn: DenoTcpConn): void {
   } catch {
     // Already closed by Deno after an error: nothing left to release.
   }
-}
-
-function formatAddress(options: SocketOptions): string {
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  return `${host}:${options.port}`;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
-function timedOut(address: string, ms: number): TimeoutError {
-  return new TimeoutError(`Connection to "${address}" timed out after ${ms} ms`);
-}
-
-function failed(address: string, cause: unknown): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" failed: ${describe(cause)}`, { cause });
-}
-
-function closedByPeer(address: string): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" was closed by the broker`);
-}
-
-function wasClosed(address: string): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" was closed`);
-}
-
-function handlerThrew(address: string, cause: unknown): ConnectionError {
-  return new ConnectionError(
-    `Connection to "${address}" was closed because its data handler threw: ${describe(cause)}`,
-    { cause },
-  );
 }

@@ -19,7 +19,8 @@
 
 import { createConnection, type Socket as NetSocket } from "node:net";
 import type { Connect, Socket, SocketHandlers, SocketOptions } from "../src/socket.ts";
-import { ConnectionError, TimeoutError } from "../src/errors.ts";
+import type { ConnectionError } from "../src/errors.ts";
+import { closedByPeer, failed, formatAddress, handlerThrew, timedOut, wasClosed } from "./socket_errors.ts";
 
 /** A `write` that has not settled yet. */
 interface PendingWrite {
@@ -174,42 +175,4 @@ class NodeSocket implements Socket {
     if (error === undefined) queueMicrotask(() => this.#handlers.onClose());
     else this.#handlers.onClose(error);
   }
-}
-
-function formatAddress(options: SocketOptions): string {
-  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
-  return `${host}:${options.port}`;
-}
-
-function describe(error: unknown): string {
-  // Happy eyeballs (`autoSelectFamily`) reports an AggregateError with an
-  // empty message when every address failed.
-  if (error instanceof AggregateError && !error.message) {
-    return error.errors.map(describe).join("; ") || error.name;
-  }
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
-}
-
-function timedOut(address: string, ms: number): TimeoutError {
-  return new TimeoutError(`Connection to "${address}" timed out after ${ms} ms`);
-}
-
-function failed(address: string, cause: unknown): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" failed: ${describe(cause)}`, { cause });
-}
-
-function closedByPeer(address: string): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" was closed by the broker`);
-}
-
-function wasClosed(address: string): ConnectionError {
-  return new ConnectionError(`Connection to "${address}" was closed`);
-}
-
-function handlerThrew(address: string, cause: unknown): ConnectionError {
-  return new ConnectionError(
-    `Connection to "${address}" was closed because its data handler threw: ${describe(cause)}`,
-    { cause },
-  );
 }

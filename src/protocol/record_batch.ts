@@ -31,7 +31,7 @@
  * @module
  */
 
-import { utf8Length, varintSize, varlongSize } from "./writer.ts";
+import { putVarint, putVarlong, utf8Length, varintSize, varlongSize } from "./writer.ts";
 
 /** Size of the record batch v2 header. */
 export const BATCH_HEADER_SIZE = 61;
@@ -206,32 +206,6 @@ export function sealBatch(batch: Uint8Array, crc: (data: Uint8Array) => number):
 function fieldLength(v: FieldValue): number {
   if (v === null) return -1;
   return typeof v === "string" ? utf8Length(v) : v.length;
-}
-
-function putUvarint(b: Uint8Array, p: number, v: number): number {
-  while (v >= 0x80) {
-    b[p++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  b[p++] = v;
-  return p;
-}
-
-function putVarint(b: Uint8Array, p: number, v: number): number {
-  return putUvarint(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
-}
-
-function putVarlong(b: Uint8Array, p: number, v: number): number {
-  if (v >= -0x40000000 && v < 0x40000000) return putVarint(b, p, v);
-  const u = v < 0 ? -v - 1 : v;
-  let rest = Math.floor(u / 64);
-  const first = (u % 64) * 2 + (v < 0 ? 1 : 0);
-  b[p++] = rest > 0 ? first | 0x80 : first;
-  while (rest > 0) {
-    b[p++] = rest >= 0x80 ? (rest % 128) | 0x80 : rest;
-    rest = Math.floor(rest / 128);
-  }
-  return p;
 }
 
 /** Writes a field's bytes (no length) of known byte length `len`. */

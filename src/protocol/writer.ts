@@ -65,6 +65,65 @@ export function varlongSize(v: number): number {
 }
 
 /**
+ * Writes an unsigned varint (0 ≤ v < 2^32) at `b[p]`; returns the position after it.
+ * The raw form of {@linkcode Writer.uvarint}, for encoding straight into a slab.
+ *
+ * @example Usage
+ * ```ts
+ * import { putUvarint } from "./writer.ts";
+ * const b = new Uint8Array(5);
+ * console.assert(putUvarint(b, 0, 300) === 2 && b[0] === 0xac && b[1] === 0x02);
+ * ```
+ */
+export function putUvarint(b: Uint8Array, p: number, v: number): number {
+  while (v >= 0x80) {
+    b[p++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  b[p++] = v;
+  return p;
+}
+
+/**
+ * Writes a zig-zag signed varint of a 32-bit integer at `b[p]`; returns the position after it.
+ *
+ * @example Usage
+ * ```ts
+ * import { putVarint } from "./writer.ts";
+ * const b = new Uint8Array(5);
+ * console.assert(putVarint(b, 0, -1) === 1 && b[0] === 1);
+ * ```
+ */
+export function putVarint(b: Uint8Array, p: number, v: number): number {
+  return putUvarint(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
+}
+
+/**
+ * Writes a zig-zag signed varlong of a safe integer at `b[p]` (up to 10
+ * bytes); returns the position after it.
+ *
+ * @example Usage
+ * ```ts
+ * import { putVarlong } from "./writer.ts";
+ * const b = new Uint8Array(10);
+ * console.assert(putVarlong(b, 0, 2 ** 40) === 6);
+ * ```
+ */
+export function putVarlong(b: Uint8Array, p: number, v: number): number {
+  if (v >= -0x40000000 && v < 0x40000000) return putVarint(b, p, v);
+  // Zig-zag z = 2u + sign would exceed 2^53 for |v| > 2^52: emit its first group from u directly.
+  const u = v < 0 ? -v - 1 : v;
+  let rest = Math.floor(u / 64);
+  const first = (u % 64) * 2 + (v < 0 ? 1 : 0);
+  b[p++] = rest > 0 ? first | 0x80 : first;
+  while (rest > 0) {
+    b[p++] = rest >= 0x80 ? (rest % 128) | 0x80 : rest;
+    rest = Math.floor(rest / 128);
+  }
+  return p;
+}
+
+/**
  * A growable big-endian writer. Reuse one with {@linkcode Writer.reset} to
  * avoid allocating per request.
  *
@@ -200,14 +259,7 @@ export class Writer {
   uvarint(v: number): this {
     if (!(v >= 0 && v <= 0xffffffff)) throw new RangeError(`Unsigned varint out of range: ${v}`);
     this.ensure(5);
-    const b = this.#buf;
-    let p = this.#pos;
-    while (v >= 0x80) {
-      b[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    b[p++] = v;
-    this.#pos = p;
+    this.#pos = putUvarint(this.#buf, this.#pos, v);
     return this;
   }
 
@@ -219,18 +271,7 @@ export class Writer {
   /** Zig-zag signed varlong of a safe integer, as used for record timestamp deltas. */
   varlong(v: number): this {
     this.ensure(10);
-    const b = this.#buf;
-    let p = this.#pos;
-    const u = v < 0 ? -v - 1 : v;
-    // Zig-zag z = 2u + sign would exceed 2^53 for |v| > 2^52: emit its first group from u directly.
-    let rest = Math.floor(u / 64);
-    const first = (u % 64) * 2 + (v < 0 ? 1 : 0);
-    b[p++] = rest > 0 ? first | 0x80 : first;
-    while (rest > 0) {
-      b[p++] = rest >= 0x80 ? (rest % 128) | 0x80 : rest;
-      rest = Math.floor(rest / 128);
-    }
-    this.#pos = p;
+    this.#pos = putVarlong(this.#buf, this.#pos, v);
     return this;
   }
 

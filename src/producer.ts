@@ -180,6 +180,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       maxBlockMs: config.maxBlockMs,
       maxRequestSize: config.maxRequestSize,
       wakeup: () => this.#sender.wakeup(),
+      onEarlyError: () => this.#metrics.recordErrors(1, Date.now()),
       beforeAppend: this.#transactions ? (topic, partition) => this.#transactions!.beforeAppend(topic, partition) : undefined,
     });
   }

@@ -83,11 +83,13 @@ export class BufferPool {
   }
 
   /**
-   * A slab of `size` bytes, waiting in line up to `maxBlockMs` for memory.
+   * A slab of `size` bytes, waiting in line up to `maxBlockMs` for memory
+   * (`configuredMaxBlockMs`, for the message, is `max.block.ms` when the
+   * caller already spent part of it).
    * Rejects with a `BufferExhaustedError` on timeout, or with
    * `signal.reason` if `signal` aborts first.
    */
-  allocate(size: number, maxBlockMs: number, signal?: AbortSignal): Promise<Uint8Array> {
+  allocate(size: number, maxBlockMs: number, signal?: AbortSignal, configuredMaxBlockMs = maxBlockMs): Promise<Uint8Array> {
     try {
       const now = this.tryAllocate(size);
       if (now !== null) return Promise.resolve(now);
@@ -112,7 +114,7 @@ export class BufferPool {
         this.exhaustedTotal++;
         give(
           new BufferExhaustedError(
-            `Failed to allocate ${size} bytes within the configured max blocking time ${maxBlockMs} ms. ` +
+            `Failed to allocate ${size} bytes within the configured max blocking time ${configuredMaxBlockMs} ms ("max.block.ms"). ` +
               `Total memory: ${this.totalMemory} bytes. Available memory: ${this.availableMemory} bytes. ` +
               `Poolable size: ${this.poolableSize} bytes`,
           ),

@@ -98,6 +98,13 @@ export class Idempotence implements SequenceGate {
     if (batch.identity === null) {
       if (p !== undefined && p.inflight.length > 0 && !sameProducer(p.producerIdAndEpoch, this.#current)) return false;
       if (this.#unresolved.has(key)) return false;
+      // Until the broker acknowledged a batch of this partition under the
+      // current epoch, one batch at a time: a broker that has no state for a
+      // producer accepts any first sequence, so if the batch with sequence 0
+      // failed (e.g. NOT_LEADER right after a leader election) a later batch
+      // could be accepted first, and batch 0 would never fit again
+      // (KAFKA-15591; the Java client has the same race).
+      if (p !== undefined && p.inflight.length > 0 && p.lastAckedSequence < 0) return false;
     }
     // A retry goes only as the first in flight, so sequences reach the broker in order.
     const first = p?.firstInflightSequence ?? -1;

@@ -48,6 +48,8 @@ export interface PipelineContext {
   maxRequestSize: number;
   /** Wakes the sender (a batch is new or full, or metadata is needed). */
   wakeup: () => void;
+  /** Told of each record that fails before it reaches a batch (Java counts these as errors too). */
+  onEarlyError?: (error: Error) => void;
   /** Transactions: called with each partition before its first record (may throw). */
   beforeAppend?: (topic: string, partition: number) => void;
 }
@@ -348,7 +350,7 @@ export class SendPipeline {
     w.waitingFor = "memory";
     try {
       const size = c.accumulator.batchSizeFor(c.accumulator.lastRecordSize);
-      w.slab = await c.pool.allocate(size, Math.max(0, w.deadline - Date.now()), w.signal);
+      w.slab = await c.pool.allocate(size, Math.max(0, w.deadline - Date.now()), w.signal, c.maxBlockMs);
     } catch (error) {
       this.#settleWith(w, error);
     }
@@ -386,6 +388,7 @@ export class SendPipeline {
 
   #rejectEarly(record: ProducerRecord<unknown, unknown>, fail: (error: Error) => void, error: unknown): void {
     const e = error instanceof Error ? error : new InvalidRecordError(String(error));
+    this.#c.onEarlyError?.(e);
     if (!this.#c.interceptors.isEmpty) this.#c.interceptors.onSendError(record, e);
     fail(e);
   }

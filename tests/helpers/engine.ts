@@ -12,7 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger, LogFields } from "../../mod.ts";
-import { type ClusterOptions, ROOT } from "./kafka.ts";
+import { type ClusterOptions, createTopic, ROOT } from "./kafka.ts";
 
 const KAFKA_SH = join(ROOT, "tests", "kafka", "kafka.sh");
 
@@ -73,6 +73,38 @@ export function javaBytesProduce(bootstrap: string, topic: string, records: Arra
   const input = records.map(([k, v]) => `${hex(k)} ${hex(v)}\n`).join("");
   const out = kafkaJava([join(ROOT, "tests", "helpers", "JavaBytesProducer.java"), bootstrap, topic], input, o);
   return out.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as JavaSendResult);
+}
+
+/**
+ * Waits until the leader of every partition of `topic` answers ListOffsets
+ * (`kcat -Q`), i.e. its replica manager leads the partition, not only its
+ * metadata cache. `kafka.sh topic` waits for the metadata only; a Produce
+ * sent in between fails with NOT_LEADER_OR_FOLLOWER, and with several
+ * requests in flight a Kafka 4.4 broker may then accept a later batch of a
+ * new producer first (KAFKA-15591). Tests that are not about that race wait
+ * here. Writes nothing.
+ */
+export function waitProduceReady(bootstrap: string, topic: string, partitions: number, timeoutMs = 20_000): void {
+  const args = ["-b", bootstrap, "-Q"];
+  for (let p = 0; p < partitions; p++) args.push("-t", `${topic}:${p}:-1`);
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const r = spawnSync("kcat", args, { encoding: "utf8", timeout: 10_000 });
+    last = `${r.stdout}${r.stderr}`;
+    const ok = new Set<number>();
+    for (const m of r.stdout.matchAll(/\[(\d+)\] offset (\d+)\s*$/gm)) ok.add(Number(m[1]));
+    if (r.status === 0 && ok.size === partitions) return;
+    if (Date.now() > deadline) throw new Error(`Topic "${topic}" is not ready for produce after ${timeoutMs} ms:\n${last}`);
+    spawnSync("sleep", ["0.1"]);
+  }
+}
+
+/** `createTopic` (tests/helpers/kafka.ts), then {@linkcode waitProduceReady}. */
+export function createReadyTopic(bootstrap: string, name: string, partitions: number, o: Parameters<typeof createTopic>[2] = {}): string {
+  createTopic(name, partitions, o);
+  waitProduceReady(bootstrap, name, partitions);
+  return name;
 }
 
 /** One record batch as Kafka's `DumpLogSegments` describes it. */

@@ -405,6 +405,9 @@ describe("drain", () => {
       [0, { producerId: 42n, producerEpoch: 3, baseSequence: 0, transactional: false }],
       [1, { producerId: 42n, producerEpoch: 3, baseSequence: 0, transactional: false }],
     ]);
+    // One batch in flight per partition until the broker acknowledged one (KAFKA-15591).
+    expect(drainOne(1, 10, MB, idem)).toEqual([]);
+    idem.handleCompleted(d1[0]!, 0n);
     const d2 = drainOne(1, 10, MB, idem);
     expect(d2.map((b) => [b.partition, b.identity!.baseSequence])).toEqual([[0, 3]]);
     expect(idem.partition("t", 0)!.nextSequence).toBe(4);
@@ -438,6 +441,10 @@ describe("reenqueue with sequences", () => {
     const ctx = setup({ lingerMs: 0 }, { t: [{ leader: 1 }] });
     const idem = new Idempotence(false);
     idem.setProducerIdAndEpoch({ producerId: 7n, epoch: 0 });
+    // The partition's first batch must be acknowledged before more can be in flight (KAFKA-15591).
+    ctx.add(0, 0);
+    const [first] = ctx.drainOne(1, 0, MB, idem);
+    idem.handleCompleted(first!, 0n);
     for (let i = 0; i < 10; i++) ctx.add(0, 0); // batches of 3, 3, 3, 1
     const [a] = ctx.drainOne(1, 0, MB, idem);
     const [b] = ctx.drainOne(1, 0, MB, idem);
@@ -448,7 +455,7 @@ describe("reenqueue with sequences", () => {
   test("retried batches are inserted by sequence, ahead of unsent ones", () => {
     spyOn(Math, "random").mockReturnValue(0.5);
     const { acc, a, b, c, d } = stamped();
-    expect(seqs([a, b, c, d])).toEqual([0, 3, 6, null]);
+    expect(seqs([a, b, c, d])).toEqual([1, 4, 7, null]);
     acc.reenqueue(b, 10);
     expect(acc.queued("t", 0)).toEqual([b, d]);
     acc.reenqueue(c, 10);
@@ -464,7 +471,7 @@ describe("reenqueue with sequences", () => {
     acc.reenqueue(b, 10);
     acc.reenqueue(c, 10);
     expect(drainOne(1, 200, MB, idem)).toEqual([a]);
-    expect(a.identity!.baseSequence).toBe(0); // kept on retry
+    expect(a.identity!.baseSequence).toBe(1); // kept on retry
     expect(drainOne(1, 200, MB, idem)).toEqual([]); // b is not first in flight while a is
     idem.handleCompleted(a, 100n);
     expect(drainOne(1, 200, MB, idem)).toEqual([b]);
@@ -544,18 +551,21 @@ describe("requeueSplit", () => {
     const idem = new Idempotence(false);
     idem.setProducerIdAndEpoch({ producerId: 7n, epoch: 0 });
     add(0, 0);
+    const [first] = drainOne(1, 0, MB, idem); // sequence 0, acknowledged: more may be in flight
+    idem.handleCompleted(first!, 0n);
     add(0, 0);
-    const [a] = drainOne(1, 0, MB, idem); // sequences 0-1
+    add(0, 0);
+    const [a] = drainOne(1, 0, MB, idem); // sequences 1-2
     for (let i = 0; i < 4; i++) add(0, 1);
-    const [big] = drainOne(1, 1, MB, idem); // sequences 2-5
-    expect(seqs([a!, big!])).toEqual([0, 2]);
+    const [big] = drainOne(1, 1, MB, idem); // sequences 3-6
+    expect(seqs([a!, big!])).toEqual([1, 3]);
     acc.reenqueue(a!, 10); // its request failed: retry
     const parts = splitBatch(big!, 61 + 2 * R); // the broker said MESSAGE_TOO_LARGE for the other
     idem.replaceSplit(big!, parts);
     acc.requeueSplit(big!, parts, 10);
-    // Java's splitAndReenqueue uses insertInSequenceOrder: 0, 2, 4.
-    expect(seqs(acc.queued("t", 0))).toEqual([0, 2, 4]);
-    // Otherwise the partition is stuck: the head (sequence 2) waits for sequence 0, queued behind it.
+    // Java's splitAndReenqueue uses insertInSequenceOrder: 1, 3, 5.
+    expect(seqs(acc.queued("t", 0))).toEqual([1, 3, 5]);
+    // Otherwise the partition is stuck: the head (sequence 3) waits for sequence 1, queued behind it.
     expect(drainOne(1, 5000, MB, idem)).toEqual([a!]);
   });
 });

@@ -174,7 +174,7 @@ describe("BufferPool timeouts, aborts and closing", () => {
     expect(error).toBeInstanceOf(BufferExhaustedError);
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as Error).message).toBe(
-      "Failed to allocate 1500 bytes within the configured max blocking time 250 ms. " +
+      "Failed to allocate 1500 bytes within the configured max blocking time 250 ms (\"max.block.ms\"). " +
         "Total memory: 2048 bytes. Available memory: 0 bytes. Poolable size: 1024 bytes",
     );
     expect(pool.exhaustedTotal).toBe(1);

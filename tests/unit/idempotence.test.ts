@@ -22,10 +22,13 @@ function idempotence(transactional = false, epoch = 0): Idempotence {
   return i;
 }
 
-/** A new batch of `records` records, checked drainable and stamped (as drain() does). */
+/**
+ * A new batch of `records` records, stamped as drain() does. (Whether drain()
+ * would let it go is tested separately: before the partition's first
+ * acknowledgement only one batch may be in flight.)
+ */
 function sent(i: Idempotence, records: number, partition = 0, topic = "t"): ProducerBatch {
   const { batch } = batchOf(topic, partition, records);
-  expect(i.mayDrain(batch)).toBe(true);
   i.stamp(batch);
   return batch;
 }
@@ -93,10 +96,21 @@ describe("mayDrain", () => {
     expect(i.mayDrain(b)).toBe(false);
     expect(i.mayDrain(c)).toBe(false);
     expect(i.mayDrain(a)).toBe(true);
-    expect(i.mayDrain(fresh())).toBe(true); // new batches are not held by a retry
+    // Nothing acknowledged yet: a new batch waits (KAFKA-15591), whatever the retries.
+    expect(i.mayDrain(fresh())).toBe(false);
     i.handleCompleted(a, 0n);
     expect(i.mayDrain(b)).toBe(true);
     expect(i.mayDrain(c)).toBe(false);
+    expect(i.mayDrain(fresh())).toBe(true); // new batches are not held by a retry
+  });
+
+  test("until the partition's first acknowledgement, one batch at a time (KAFKA-15591)", () => {
+    const i = idempotence();
+    const a = sent(i, 3);
+    expect(i.mayDrain(fresh())).toBe(false);
+    expect(i.mayDrain(fresh(1))).toBe(true); // other partitions are not held
+    i.handleCompleted(a, 0n);
+    expect(i.mayDrain(fresh())).toBe(true);
   });
 
   test("new batches wait while batches of an older epoch are in flight, then restart at 0", () => {

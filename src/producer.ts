@@ -123,6 +123,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       maxInFlightRequestsPerConnection: config.maxInFlightRequestsPerConnection,
       logger,
       onChange: () => this.#sender.wakeup(),
+      onDisconnect: () => this.#metadata.requestUpdate(),
     });
     const idempotence = config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null;
     if (config.transactionalId !== null && idempotence !== null) {
@@ -165,6 +166,8 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       deliveryTimeoutMs: config.deliveryTimeoutMs,
       retries: config.retries,
       batchSize: config.batchSize,
+      retryBackoffMs: config.retryBackoffMs,
+      retryBackoffMaxMs: config.retryBackoffMaxMs,
       transactionTimeoutMs: config.transactionTimeoutMs,
       transactionalId: config.transactionalId,
     });

@@ -32,6 +32,11 @@ export interface NetworkClientOptions {
   logger: Logger;
   /** Called when a connection opens or closes (the sender re-evaluates). */
   onChange: () => void;
+  /**
+   * Called when a connection attempt fails or a connection breaks: as Java's
+   * `handleServerDisconnect`, the metadata may be stale (a dead leader).
+   */
+  onDisconnect?: (nodeId: number) => void;
 }
 
 /** Connection state of one broker. */
@@ -223,6 +228,7 @@ export class NetworkClient {
           s.backoffUntil = Date.now() + backoffMs(s.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
           s.failures++;
           o.logger.debug("Connection closed", { node: node.id, error: error.message });
+          o.onDisconnect?.(node.id);
         }
         o.onChange();
       },
@@ -243,6 +249,7 @@ export class NetworkClient {
         s.backoffUntil = Date.now() + backoffMs(s.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
         s.failures++;
         o.logger.debug("Connection failed", { node: node.id, error: error.message });
+        o.onDisconnect?.(node.id);
         o.onChange();
       },
     );

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { backoffMs } from "../backoff.ts";
 import { ConnectionError, type KafkaError, TimeoutError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode, Metadata } from "../metadata.ts";
@@ -43,6 +44,8 @@ export interface SenderContext {
   deliveryTimeoutMs: number;
   retries: number;
   batchSize: number;
+  retryBackoffMs: number;
+  retryBackoffMaxMs: number;
   transactionTimeoutMs: number;
   transactionalId: string | null;
   /** Transactions add their own requests and gates (see `transactions.ts`). */
@@ -84,6 +87,9 @@ export class Sender {
   #metadataInFlight = false;
   /** An InitProducerId request is under way (idempotent producer). */
   #producerIdInFlight = false;
+  /** Failed InitProducerId attempts in a row, and when the next may go (retry backoff). */
+  #producerIdAttempts = 0;
+  #producerIdRetryAt = 0;
   /** Set by `close()`: stop the loop for good. */
   #stopped = false;
   /** Callbacks waiting for the loop to have nothing queued nor in flight. */
@@ -307,6 +313,7 @@ export class Sender {
     const c = this.#c;
     const idem = c.idempotence!;
     if (this.#producerIdInFlight) return Infinity;
+    if (now < this.#producerIdRetryAt) return this.#producerIdRetryAt - now;
     const node = this.#anyNode(now);
     if (node === null) return 50;
     if (!c.client.ready(node, now)) return Infinity;
@@ -316,22 +323,31 @@ export class Sender {
       (response) => {
         this.#producerIdInFlight = false;
         if (response.errorCode === ErrorCode.NONE) {
+          this.#producerIdAttempts = 0;
           idem.setProducerIdAndEpoch({ producerId: response.producerId, epoch: response.producerEpoch });
           c.logger.debug("Got a producer id", { producerId: String(response.producerId), epoch: response.producerEpoch });
         } else {
           const error = apiError(response.errorCode, null, "InitProducerId");
           if (!error.retriable) idem.fatalError = error;
           c.logger.warn("InitProducerId failed", { error: error.message });
+          this.#backOffProducerId();
         }
         this.wakeup();
       },
       (error: unknown) => {
         this.#producerIdInFlight = false;
         c.logger.debug("InitProducerId request failed", { error: String(error) });
-        this.#schedule(c.metadata.timeToNextUpdate(Date.now()) || 100, Date.now());
+        this.#backOffProducerId();
+        this.wakeup();
       },
     );
     return Infinity;
+  }
+
+  /** After a failed InitProducerId, waits `retry.backoff.ms` (exponential, jittered) as Java does. */
+  #backOffProducerId(): void {
+    const c = this.#c;
+    this.#producerIdRetryAt = Date.now() + backoffMs(this.#producerIdAttempts++, c.retryBackoffMs, c.retryBackoffMaxMs);
   }
 
   /** The least loaded known broker, falling back to the bootstrap addresses. */

@@ -33,7 +33,12 @@ function selector(o: ClusterOptions): string[] {
 
 /** Runs kafka.sh; throws with its stderr on failure. */
 export function kafkaSh(args: string[], o: ClusterOptions = {}, timeoutMs = 180_000): string {
-  const r = spawnSync("bash", [KAFKA_SH, ...selector(o), ...args], { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync("bash", [KAFKA_SH, ...selector(o), ...args], {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 30, // DumpLogSegments of a large topic prints far more than the 1 MiB default
+  });
   if (r.status !== 0) throw new Error(`kafka.sh ${args.join(" ")} failed (${r.status ?? r.signal}):\n${r.stderr}`);
   return r.stdout;
 }

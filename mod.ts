@@ -43,7 +43,10 @@ export {
   RecordTooLargeError,
   SerializationError,
   TimeoutError,
+  TransactionAbortedError,
+  TransactionStateError,
 } from "./src/errors.ts";
+export type { GroupMetadata, TransactionOffsets, TransactionState } from "./src/producer/transactions.ts";
 export {
   ClusterAuthorizationError,
   ConcurrentTransactionsError,

@@ -185,6 +185,8 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       wakeup: () => this.#sender.wakeup(),
       onEarlyError: () => this.#metrics.recordErrors(1, Date.now()),
       beforeAppend: this.#transactions ? (topic, partition) => this.#transactions!.beforeAppend(topic, partition) : undefined,
+      beforeSend: this.#transactions ? () => this.#transactions!.checkSend() : undefined,
+      onSendError: this.#transactions ? (e) => this.#transactions!.onSendError(e) : undefined,
     });
   }
 
@@ -265,7 +267,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * Gets the producer id for `transactional.id`, fencing any older producer
    * with the same id, and finishes what it left open. Call once, first.
    */
-  initTransactions(): Promise<void> {
+  async initTransactions(): Promise<void> {
     return this.#txn("initTransactions").initTransactions();
   }
 
@@ -278,17 +280,17 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * Commits consumed offsets with the transaction (consume-transform-produce):
    * `offsets[topic][partition]` is the next offset to consume.
    */
-  sendOffsetsToTransaction(offsets: TransactionOffsets, groupMetadata: GroupMetadata): Promise<void> {
+  async sendOffsetsToTransaction(offsets: TransactionOffsets, groupMetadata: GroupMetadata): Promise<void> {
     return this.#txn("sendOffsetsToTransaction").sendOffsetsToTransaction(offsets, groupMetadata);
   }
 
   /** Sends every record of the transaction, then commits it. */
-  commitTransaction(): Promise<void> {
+  async commitTransaction(): Promise<void> {
     return this.#txn("commitTransaction").commitTransaction();
   }
 
   /** Aborts the transaction: unsent records fail, sent ones are discarded by readers. */
-  abortTransaction(): Promise<void> {
+  async abortTransaction(): Promise<void> {
     return this.#txn("abortTransaction").abortTransaction();
   }
 

@@ -86,6 +86,7 @@ export class Coordinators {
     interpret: (response: Res) => Outcome<T>,
     deadline: number,
     what: string,
+    options: { maxVersion?: number } = {},
   ): Promise<T> {
     let attempt = 0;
     let last: KafkaError | null = null;
@@ -96,7 +97,7 @@ export class Coordinators {
       try {
         const node = await this.#coordinator(kind, key, deadline);
         const conn = await this.#o.client.connectTo(node);
-        const version = conn.version(api as Api<unknown, unknown>);
+        const version = conn.version(api as Api<unknown, unknown>, options.maxVersion);
         const body = typeof request === "function" ? (request as (v: number) => Req)(version) : request;
         const response = await conn.send(api, body, { version });
         const outcome = interpret(response);

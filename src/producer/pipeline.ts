@@ -52,6 +52,10 @@ export interface PipelineContext {
   onEarlyError?: (error: Error) => void;
   /** Transactions: called with each partition before its first record (may throw). */
   beforeAppend?: (topic: string, partition: number) => void;
+  /** Transactions: checked when send() is called (records are refused outside a transaction). */
+  beforeSend?: () => void;
+  /** Transactions: a record failed before reaching a batch (may make the transaction abortable). */
+  onSendError?: (error: Error) => void;
 }
 
 /** A serialized record. */
@@ -142,6 +146,7 @@ export class SendPipeline {
     let topic: string, partition: number, key: Bytes, value: Bytes, headers: HeaderList | null, timestamp: number;
     try {
       if (signal?.aborted) throw signal.reason;
+      c.beforeSend?.();
       if (!c.interceptors.isEmpty) r = c.interceptors.onSend(record);
       // Checked and serialized into locals: the fast path allocates no
       // intermediate record object.
@@ -390,6 +395,7 @@ export class SendPipeline {
     const e = error instanceof Error ? error : new InvalidRecordError(String(error));
     this.#c.onEarlyError?.(e);
     if (!this.#c.interceptors.isEmpty) this.#c.interceptors.onSendError(record, e);
+    this.#c.onSendError?.(e);
     fail(e);
   }
 

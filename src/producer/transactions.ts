@@ -17,7 +17,7 @@
  * @module
  */
 
-import { type KafkaError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
+import { ApiError, type KafkaError, RecordTooLargeError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { NetworkClient } from "../network/client.ts";
 import { ProducerFencedError } from "../protocol/api_errors.ts";
@@ -84,6 +84,8 @@ export class TransactionManager implements SenderHooks {
   /** Partitions waiting for AddPartitionsToTxn (v1). */
   readonly #pending = new Set<string>();
   #addInFlight = false;
+  /** The AddPartitionsToTxn under way (v1): an abort waits for it before deciding on EndTxn. */
+  #adding: Promise<void> | null = null;
   /** Whether the transaction wrote anything (records or offsets) — else EndTxn is not needed. */
   #started = false;
   /** The commit/abort/init under way, so a call repeated after a timeout resumes it. */
@@ -113,6 +115,7 @@ export class TransactionManager implements SenderHooks {
     return this.#run(async () => {
       await this.#initProducerId(Date.now() + this.#c.maxBlockMs, false);
       this.#v2 = this.#detectV2();
+      this.#c.logger.info("Transactions ready", { transactionalId: this.#c.transactionalId, transactionVersion: this.#v2 ? 2 : 1 });
       this.#state = "READY";
     });
   }
@@ -127,26 +130,40 @@ export class TransactionManager implements SenderHooks {
     this.#state = "IN_TRANSACTION";
   }
 
-  /** Called for every record before it is appended: the partition joins the transaction. */
+  /** Called by send(): a record may only join an open transaction. */
+  checkSend(): void {
+    if (this.#state !== "IN_TRANSACTION") this.#throwNotSendable();
+  }
+
+  /**
+   * Called for every record before it is appended: the partition joins the
+   * transaction. A record accepted by send() while the transaction was open may
+   * get here later (after waiting for metadata or memory), once the commit has
+   * started: it still belongs to the transaction the commit flushes.
+   */
   beforeAppend(topic: string, partition: number): void {
-    if (this.#state !== "IN_TRANSACTION") {
-      if (this.#lastError !== null) throw this.#lastError;
-      throw new TransactionStateError(
-        this.#state === "READY"
-          ? "Cannot send a record outside a transaction: call beginTransaction() first"
-          : this.#state === "UNINITIALIZED"
-          ? "Cannot send a record before initTransactions() completed"
-          : `Cannot send a record while the transaction is in state "${this.#state}"`,
-      );
-    }
+    if (this.#state !== "IN_TRANSACTION" && this.#state !== "COMMITTING") this.#throwNotSendable();
     const k = key(topic, partition);
     if (this.#added.has(k)) return;
-    this.#started = true;
-    if (this.#v2) this.#added.add(k);
-    else if (!this.#pending.has(k)) {
+    // As Java's `transactionStarted`: v2 starts with the first record; v1 once AddPartitionsToTxn succeeded.
+    if (this.#v2) {
+      this.#added.add(k);
+      this.#started = true;
+    } else if (!this.#pending.has(k)) {
       this.#pending.add(k);
       this.#c.wakeup();
     }
+  }
+
+  #throwNotSendable(): never {
+    if (this.#lastError !== null) throw this.#lastError;
+    throw new TransactionStateError(
+      this.#state === "READY"
+        ? "Cannot send a record outside a transaction: call beginTransaction() first"
+        : this.#state === "UNINITIALIZED"
+        ? "Cannot send a record before initTransactions() completed"
+        : `Cannot send a record while the transaction is in state "${this.#state}"`,
+    );
   }
 
   /** Adds consumed offsets to the transaction (committed with it). */
@@ -156,12 +173,13 @@ export class TransactionManager implements SenderHooks {
     const c = this.#c;
     const deadline = Date.now() + c.maxBlockMs;
     return this.#guard(async () => {
-      this.#started = true;
       const pid = c.idempotence.producerIdAndEpoch;
-      if (!this.#v2) {
+      if (this.#v2) this.#started = true;
+      else {
         await c.coordinators.request("transaction", c.transactionalId, AddOffsetsToTxn,
           { transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch, groupId: g.groupId },
           (r) => ({ errorCode: r.errorCode }), deadline, `AddOffsetsToTxn for group "${g.groupId}"`);
+        this.#started = true;
       }
       const topics = Object.entries(offsets).map(([name, parts]) => ({
         name,
@@ -187,7 +205,7 @@ export class TransactionManager implements SenderHooks {
       }, (r) => {
         const failed = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE);
         return { errorCode: failed?.errorCode ?? ErrorCode.NONE };
-      }, deadline, `TxnOffsetCommit for group "${g.groupId}"`);
+      }, deadline, `TxnOffsetCommit for group "${g.groupId}"`, { maxVersion: this.#v2 ? 5 : 4 });
     });
   }
 
@@ -206,7 +224,8 @@ export class TransactionManager implements SenderHooks {
     return this.#run(async () => {
       await this.#c.settleAll();
       if (this.#state !== "COMMITTING") throw this.#lastError ?? new TransactionStateError("The commit was interrupted");
-      await this.#endTxn(true, Date.now() + this.#c.maxBlockMs);
+      // As Java: nothing reached the coordinator (no partition, no offsets) → no EndTxn.
+      if (this.#started) await this.#endTxn(true, Date.now() + this.#c.maxBlockMs);
       this.#state = "READY";
     });
   }
@@ -219,6 +238,7 @@ export class TransactionManager implements SenderHooks {
     return this.#run(async () => {
       this.#c.failUnsent(new TransactionAbortedError("The record was not sent: its transaction was aborted"));
       await this.#c.settleAll();
+      await this.#adding; // an AddPartitionsToTxn under way decides whether the transaction started (never rejects)
       const deadline = Date.now() + this.#c.maxBlockMs;
       if (this.#started) await this.#endTxn(false, deadline);
       if (this.#bumpAfterAbort || this.#c.idempotence.epochBumpRequired) await this.#initProducerId(deadline, true);
@@ -235,7 +255,10 @@ export class TransactionManager implements SenderHooks {
   // SenderHooks
 
   beforeDrain(_now: number): boolean {
-    if (!this.#v2 && this.#pending.size > 0 && !this.#addInFlight && this.#state === "IN_TRANSACTION") void this.#addPartitions();
+    // COMMITTING too: records sent just before commit() still need their partitions added.
+    if (!this.#v2 && this.#pending.size > 0 && !this.#addInFlight && (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING")) {
+      this.#adding = this.#addPartitions().finally(() => (this.#adding = null));
+    }
     return this.#state !== "FATAL_ERROR";
   }
 
@@ -244,6 +267,19 @@ export class TransactionManager implements SenderHooks {
   }
 
   onBatchFailed(_batch: ProducerBatch, error: Error): void {
+    if (isFatal(error)) this.#fatal(error as KafkaError);
+    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING") this.#abortable(error as KafkaError);
+  }
+
+  /**
+   * A record failed in send(), before reaching a batch. As Java's
+   * `KafkaProducer.doSend` (ApiException → `maybeTransitionToErrorState`): broker
+   * errors, timeouts (metadata, buffer memory) and RecordTooLarge make the
+   * transaction abortable; client-side input errors (serialization, bad partition),
+   * state errors and aborted records do not.
+   */
+  onSendError(error: Error): void {
+    if (!(error instanceof ApiError || error instanceof TimeoutError || error instanceof RecordTooLargeError)) return;
     if (isFatal(error)) this.#fatal(error as KafkaError);
     else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING") this.#abortable(error as KafkaError);
   }
@@ -276,7 +312,9 @@ export class TransactionManager implements SenderHooks {
     const pid = c.idempotence.producerIdAndEpoch;
     const r = await c.coordinators.request("transaction", c.transactionalId, EndTxn,
       { transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch, committed: commit },
-      (res) => ({ errorCode: res.errorCode, value: res }), deadline, commit ? "EndTxn (commit)" : "EndTxn (abort)").catch((e) => this.#fail(e));
+      (res) => ({ errorCode: res.errorCode, value: res }), deadline, commit ? "EndTxn (commit)" : "EndTxn (abort)",
+      // As Java's EndTxnRequest.Builder: v5 (a new epoch per transaction) only with transactions v2.
+      { maxVersion: this.#v2 ? 5 : 4 }).catch((e) => this.#fail(e));
     if (r.producerId >= 0n && r.producerEpoch >= 0) {
       // EndTxn v5 (transactions v2): the epoch moves on with every transaction.
       c.idempotence.setProducerIdAndEpoch({ producerId: r.producerId, epoch: r.producerEpoch });
@@ -309,6 +347,7 @@ export class TransactionManager implements SenderHooks {
         this.#pending.delete(k);
         this.#added.add(k);
       }
+      this.#started = true;
     } catch (error) {
       const e = error as KafkaError;
       if (isFatal(e) || (isApi(e) && FENCED.has(e.code))) this.#fatal(e);

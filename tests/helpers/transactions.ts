@@ -9,7 +9,9 @@
  * - independent readers: committed consumer-group offsets through Kafka's
  *   `ConsumerGroupCommand`, records through Kafka's `ConsoleConsumer`
  *   (a second reader beside kcat);
- * - a seeded PRNG.
+ * - the reference: Java's KafkaProducer in the same situations
+ *   ({@linkcode javaTxnProbe}, tests/helpers/JavaTxnProbe.java);
+ * - a seeded PRNG, bounded polling, and `outcomeOf` (what a call threw or rejected with).
  *
  * Nothing here reads the producer's private state.
  */
@@ -221,7 +223,7 @@ export function consoleConsume(
     "--formatter-property", "key.separator=\t",
     "--command-property", `group.id=console-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
   ], o, 120_000);
-  // ConsoleConsumer exits non-zero-free after the idle timeout (it logs a TimeoutException).
+  // After the idle timeout ConsoleConsumer logs a TimeoutException; that is its normal end here.
   if (r.status !== 0 && !/TimeoutException|Processed a total/.test(r.stderr)) {
     throw new Error(`ConsoleConsumer failed (${r.status}):\n${r.stderr}`);
   }
@@ -255,5 +257,51 @@ export async function pollUntil(check: () => boolean | Promise<boolean>, timeout
     if (await check()) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * Runs tests/helpers/JavaTxnProbe.java (Java's KafkaProducer as the reference) in
+ * `mode` ("fence", "toolarge", "brokerfail", "serfail", or several comma-separated);
+ * returns each step's outcome: "ok" or "Class<CauseClass>" (Java simple names).
+ */
+export function javaTxnProbe(mode: string, bootstrap: string, topic: string, txnId: string, o: ClusterOptions = {}, smallTopic?: string): Map<string, string> {
+  const args = [join(ROOT, "tests", "helpers", "JavaTxnProbe.java"), mode, bootstrap, topic, txnId];
+  if (smallTopic !== undefined) args.push(smallTopic);
+  const r = kafkaJavaRaw(args, o, 180_000);
+  if (r.status !== 0) throw new Error(`JavaTxnProbe ${mode} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
+  const steps = new Map<string, string>();
+  for (const line of r.stdout.split("\n")) {
+    const m = /^(\S+) (\S+)$/.exec(line.trim());
+    if (m) steps.set(m[1]!, m[2]!);
+  }
+  return steps;
+}
+
+/** An error as "Class<CauseClass>" (constructor names, causes followed), "ok" for none — for messages and the report. */
+export function describeError(e: unknown): string {
+  if (e === undefined || e === null) return "ok";
+  if (!(e instanceof Error)) return `non-error ${String(e)}`;
+  const cause = (e as Error & { cause?: unknown }).cause;
+  return e.constructor.name + (cause instanceof Error && cause !== e ? `<${describeError(cause)}>` : "");
+}
+
+/** What `fn` threw or its promise rejected with (`undefined` if it succeeded), and whether it threw synchronously. */
+export async function outcomeOf(fn: () => unknown, timeoutMs = 60_000): Promise<{ error: unknown; sync: boolean }> {
+  let p: unknown;
+  try {
+    p = fn();
+  } catch (error) {
+    return { error, sync: true };
+  }
+  if (!(p instanceof Promise)) return { error: undefined, sync: true };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([p, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`not settled within ${timeoutMs} ms`)), timeoutMs)))]);
+    return { error: undefined, sync: false };
+  } catch (error) {
+    return { error, sync: false };
+  } finally {
+    clearTimeout(timer);
   }
 }

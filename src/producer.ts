@@ -199,8 +199,9 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * ```
    */
   static fromProperties(properties: Record<string, string>, extra: Partial<TypedProducerOptions<Bytes, Bytes>> = {}): Producer {
-    const parsed = configFromProperties(properties);
-    return new Producer({ ...configToOptions(parsed), ...extra } as TypedProducerOptions<Bytes, Bytes>);
+    configFromProperties(properties); // checks the Properties form: every value a string
+    // The constructor takes Java names and their string values as they are.
+    return new Producer({ ...properties, ...extra } as TypedProducerOptions<Bytes, Bytes>);
   }
 
   /**
@@ -391,17 +392,4 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       await Promise.all(pending.map((b) => b.settled()));
     }
   }
-}
-
-/** Back from a resolved config to options (for `fromProperties`). */
-function configToOptions(config: ResolvedConfig): Record<string, unknown> {
-  const { explicit: _explicit, notes: _notes, ...rest } = config;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rest)) if (config.explicit.has(k) || isExplicitCamel(config, k)) out[k] = v;
-  return out;
-}
-
-function isExplicitCamel(config: ResolvedConfig, camel: string): boolean {
-  const java = camel.replace(/[A-Z]/g, (c) => "." + c.toLowerCase());
-  return config.explicit.has(java);
 }

@@ -15,7 +15,7 @@ import { ConnectionError, type KafkaError, TimeoutError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode, Metadata } from "../metadata.ts";
 import type { NetworkClient } from "../network/client.ts";
-import { crc32c } from "../protocol/crc32c.ts";
+import { crc32c, crc32cReady, isCrc32cReady } from "../protocol/crc32c.ts";
 import { InitProducerId } from "../protocol/init_producer_id.ts";
 import { Metadata as MetadataApi } from "../protocol/metadata.ts";
 import { Produce, type ProduceRequestTopic, type ProduceResponse } from "../protocol/produce.ts";
@@ -181,6 +181,11 @@ export class Sender {
       }
     }
     if (c.hooks && !c.hooks.beforeDrain(now)) mayProduce = false;
+    if (!isCrc32cReady()) {
+      // Batches cannot be sealed before the checksum's WebAssembly is loaded.
+      mayProduce = false;
+      void crc32cReady().then(() => this.wakeup());
+    }
 
     const result = c.accumulator.ready(c.metadata, now, c.pool.queued > 0);
     if (result.unknownLeaderTopics.size > 0) {
@@ -237,26 +242,25 @@ export class Sender {
       for (const b of batches) c.accumulator.reenqueue(b, now);
       return;
     }
-    const topics = new Map<string, ProduceRequestTopic>();
-    let bytes = 0;
-    let records = 0;
-    for (const b of batches) {
-      const wire = b.seal(c.compressor, crc32c);
-      bytes += wire.length;
-      records += b.recordCount;
-      b.sentLeaderEpoch = c.metadata.leaderEpochFor(b.topic, b.partition);
-      if (b.attempts === 0) c.metrics.recordSends(b.recordCount, now);
-      c.metrics.recordBatch(wire.length, b.compressionRatio, now);
-      let t = topics.get(b.topic);
-      if (t === undefined) topics.set(b.topic, (t = { name: b.topic, partitions: [] }));
-      t.partitions.push({ index: b.partition, records: wire });
-      this.inFlight.set(b, nodeId);
-    }
-    c.metrics.recordRequest(records, bytes, now);
-    const cap = c.hooks?.produceVersionCap(nodeId) ?? Produce.maxVersion;
-    const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
     let sent: Promise<ProduceResponse | void>;
     try {
+      const topics = new Map<string, ProduceRequestTopic>();
+      let bytes = 0;
+      let records = 0;
+      for (const b of batches) {
+        const wire = b.seal(c.compressor, crc32c);
+        bytes += wire.length;
+        records += b.recordCount;
+        b.sentLeaderEpoch = c.metadata.leaderEpochFor(b.topic, b.partition);
+        if (b.attempts === 0) c.metrics.recordSends(b.recordCount, now);
+        c.metrics.recordBatch(wire.length, b.compressionRatio, now);
+        let t = topics.get(b.topic);
+        if (t === undefined) topics.set(b.topic, (t = { name: b.topic, partitions: [] }));
+        t.partitions.push({ index: b.partition, records: wire });
+      }
+      c.metrics.recordRequest(records, bytes, now);
+      const cap = c.hooks?.produceVersionCap(nodeId) ?? Produce.maxVersion;
+      const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
       sent = conn.send(Produce, request, {
         version: conn.version(Produce, cap),
         expectResponse: c.acks !== 0,
@@ -264,8 +268,10 @@ export class Sender {
         sizeHint: bytes + 64 * batches.length + 256 + (c.transactionalId?.length ?? 0) * 3,
       });
     } catch (error) {
+      // Drained batches are never dropped: whatever failed here fails them (and is retried if it may be).
       sent = Promise.reject(error);
     }
+    for (const b of batches) this.inFlight.set(b, nodeId);
     sent.then(
       (response) => {
         c.metrics.recordLatency(Date.now() - now, Date.now());

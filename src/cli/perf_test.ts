@@ -1,0 +1,227 @@
+/**
+ * `edgekafka-producer-perf-test`: Kafka's `ProducerPerformance` on edgekafka.
+ * Same options, same stdout (window lines every `--reporting-interval` ms,
+ * the final line, the steady-state line with `--warmup-records`, the
+ * metrics table with `--print-metrics`), same payloads (Java's
+ * `SplittableRandom(0)`), same throttling (`ThroughputThrottler`).
+ *
+ * The send loop is Java's: one `send(record, callback)` per record, no
+ * waiting for acknowledgements, so many sends are in flight. Where Java's
+ * `send()` would block on `buffer.memory`, the loop awaits the
+ * {@linkcode SendGate}; it also yields to the event loop every few
+ * milliseconds so the producer's I/O runs while records are produced.
+ *
+ * Differences from Java: a failed record's error is printed once per error
+ * message (not a stack trace per record), the exit status is 1 if any
+ * record failed, and a progress bar is drawn on stderr when it is a terminal.
+ *
+ * @module
+ */
+
+import type { Producer } from "../producer.ts";
+import { UsageError } from "./args.ts";
+import { createToolProducer, errorText, type ToolContext } from "./io.ts";
+import { PERF_TOOL, type PerfConfig, perfConfig, perfHelp } from "./perf_options.ts";
+import { formatMetrics, PerfStats, ProgressBar } from "./perf_stats.ts";
+import { PayloadGenerator } from "./random.ts";
+import { SendGate } from "./send_gate.ts";
+import { ThroughputThrottler } from "./throttler.ts";
+
+/** The transaction methods the perf tool calls, when the producer has them. */
+interface TransactionalProducer {
+  initTransactions(): Promise<void>;
+  beginTransaction(): void;
+  commitTransaction(): Promise<void>;
+}
+
+/** Distinct error messages printed before the rest are only counted. */
+const MAX_ERRORS_SHOWN = 20;
+
+/**
+ * Runs the perf tool; resolves with the exit status.
+ *
+ * @example Usage (what `cli/perf_test.ts` does)
+ * ```ts ignore
+ * import { runPerfTest } from "./perf_test.ts";
+ * const io = await runtimeIo();
+ * process.exitCode = await runPerfTest({ io, producerOptions: { connect: autoConnect } });
+ * ```
+ */
+export async function runPerfTest(ctx: ToolContext): Promise<number> {
+  const { io } = ctx;
+  let config: PerfConfig | "help";
+  try {
+    config = await perfConfig(io);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`${PERF_TOOL}: error: ${error.message}\nRun "${PERF_TOOL} --help" for the options.\n`);
+    return 1;
+  }
+  if (config === "help") {
+    io.stdout(perfHelp());
+    return 0;
+  }
+  for (const line of config.notices) io.stdout(line + "\n");
+
+  let producer: Producer;
+  try {
+    producer = await createToolProducer(config.producerProps, ctx.producerOptions);
+  } catch (error) {
+    io.stderr(`${PERF_TOOL}: ${errorText(error)}\n`);
+    return 1;
+  }
+  const txn = config.transactionsEnabled ? transactional(producer) : null;
+  if (config.transactionsEnabled && txn === null) {
+    io.stderr(`${PERF_TOOL}: transactions are not supported yet by this edgekafka version (--transactional-id, --transaction-duration-ms, transactional.id)\n`);
+    await producer.close({ timeoutMs: 0 });
+    return 1;
+  }
+  const run = new PerfRun(ctx, config, producer, txn);
+  const stop = io.onInterrupt(() => run.interrupt());
+  try {
+    return await run.run();
+  } finally {
+    stop();
+  }
+}
+
+/** The duck-typed transaction API (absent on builds without transactions). */
+function transactional(producer: Producer): TransactionalProducer | null {
+  const p = producer as unknown as Partial<TransactionalProducer>;
+  return typeof p.initTransactions === "function" && typeof p.beginTransaction === "function" &&
+      typeof p.commitTransaction === "function"
+    ? (p as TransactionalProducer)
+    : null;
+}
+
+/** One run of the tool. */
+class PerfRun {
+  readonly #ctx: ToolContext;
+  readonly #config: PerfConfig;
+  readonly #producer: Producer;
+  readonly #txn: TransactionalProducer | null;
+  readonly #bar: ProgressBar | null;
+  #stats!: PerfStats;
+  #steadyStateStats: PerfStats | null = null;
+  #sent = 0;
+  #acked = 0;
+  #failed = 0;
+  readonly #errors = new Map<string, number>();
+  #interrupted = false;
+
+  constructor(ctx: ToolContext, config: PerfConfig, producer: Producer, txn: TransactionalProducer | null) {
+    this.#ctx = ctx;
+    this.#config = config;
+    this.#producer = producer;
+    this.#txn = txn;
+    this.#bar = ctx.io.stderrIsTTY ? new ProgressBar((t) => ctx.io.stderr(t), config.numRecords) : null;
+  }
+
+  /** Stops sending (Ctrl-C); what was sent is still delivered and reported. */
+  interrupt(): void {
+    this.#interrupted = true;
+  }
+
+  async run(): Promise<number> {
+    const { io } = this.#ctx;
+    const c = this.#config;
+    const producer = this.#producer;
+    const out = (line: string) => {
+      this.#bar?.clear();
+      io.stdout(line);
+    };
+    const timer = this.#bar === null ? null : setInterval(() => this.#bar!.update(this.#sent, this.#acked, this.#failed), 200);
+    try {
+      if (this.#txn !== null) await this.#txn.initTransactions();
+      const payloads = new PayloadGenerator(c.payload);
+      if (c.warmupRecords > 0) {
+        out(`Warmup first ${c.warmupRecords} records. Steady state results will print after the complete test summary.\n`);
+      }
+      this.#stats = new PerfStats(c.numRecords, c.reportingIntervalMs, false, out);
+      const throttler = new ThroughputThrottler(c.throughput, Date.now());
+      const gate = new SendGate(producer.config.bufferMemory, io.yieldToEventLoop);
+      const topic = c.topic;
+      let transactionSize = 0;
+      let transactionStart = 0;
+      for (let i = 0; i < c.numRecords && !this.#interrupted; i++) {
+        const payload = payloads.next(i);
+        if (this.#txn !== null && transactionSize === 0) {
+          this.#txn.beginTransaction();
+          transactionStart = Date.now();
+        }
+        const sendStartMs = Date.now();
+        if (c.warmupRecords > 0 && i === c.warmupRecords) {
+          this.#steadyStateStats = new PerfStats(c.numRecords - c.warmupRecords, c.reportingIntervalMs, true, out);
+          this.#stats.suppressPrinting();
+        }
+        const size = gate.sizeOf(null, payload, 0);
+        producer.send({ topic, value: payload }, this.#callback(sendStartMs, payload.length, size, gate));
+        this.#sent++;
+        transactionSize++;
+        if (this.#txn !== null && c.transactionDurationMs! <= sendStartMs - transactionStart) {
+          await this.#txn.commitTransaction();
+          transactionSize = 0;
+        }
+        if (throttler.shouldThrottle(i, sendStartMs)) await throttler.throttle();
+        if (gate.add(size)) await gate.pause();
+      }
+      if (this.#txn !== null && transactionSize !== 0) await this.#txn.commitTransaction();
+      if (!c.printMetrics) {
+        await producer.close();
+        this.#printTotals();
+      } else {
+        await producer.flush();
+        this.#printTotals();
+        out(formatMetrics(producer.metrics(), c.producerProps["client.id"] ?? "perf-producer-client"));
+        await producer.close();
+      }
+    } catch (error) {
+      this.#bar?.clear();
+      io.stderr(`${PERF_TOOL}: ${errorText(error)}\n`);
+      await producer.close({ timeoutMs: 0 }).catch(() => {});
+      return 1;
+    } finally {
+      if (timer !== null) clearInterval(timer);
+      this.#bar?.clear();
+    }
+    if (this.#failed > 0) {
+      io.stderr(`${PERF_TOOL}: ${this.#failed} of ${this.#sent} records failed\n`);
+      return 1;
+    }
+    return this.#interrupted ? 130 : 0;
+  }
+
+  #printTotals(): void {
+    this.#bar?.clear();
+    this.#stats.printTotal();
+    this.#steadyStateStats?.printTotal();
+  }
+
+  /** Java's `PerfCallback`: only successes are counted in the stats. */
+  #callback(start: number, bytes: number, size: number, gate: SendGate) {
+    const stats = this.#stats;
+    const steady = this.#steadyStateStats;
+    return (error: Error | null): void => {
+      const now = Date.now();
+      gate.done(size);
+      if (error === null) {
+        this.#acked++;
+        const latency = now - start;
+        stats.record(latency, bytes, now);
+        steady?.record(latency, bytes, now);
+      } else {
+        this.#failed++;
+        this.#reportError(error);
+      }
+    };
+  }
+
+  #reportError(error: Error): void {
+    const text = errorText(error);
+    const seen = this.#errors.get(text);
+    this.#errors.set(text, (seen ?? 0) + 1);
+    if (seen !== undefined || this.#errors.size > MAX_ERRORS_SHOWN) return;
+    this.#bar?.clear();
+    this.#ctx.io.stderr(`${PERF_TOOL}: a record failed: ${text}\n`);
+  }
+}

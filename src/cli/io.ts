@@ -72,7 +72,7 @@ export interface CliIo {
   yieldToEventLoop(): Promise<void>;
   /** Calls `handler` on SIGINT/SIGTERM; returns a function that removes it. */
   onInterrupt(handler: (signal: InterruptSignal) => void): () => void;
-  /** Resolves once everything written so far has left the process. */
+  /** Resolves once everything written so far has been handed to the operating system. */
   flush(): Promise<void>;
 }
 

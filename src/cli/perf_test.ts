@@ -44,7 +44,7 @@ const MAX_ERRORS_SHOWN = 20;
  * ```ts ignore
  * import { runPerfTest } from "./perf_test.ts";
  * const io = await runtimeIo();
- * process.exitCode = await runPerfTest({ io, producerOptions: { connect: autoConnect } });
+ * const exitCode = await runPerfTest({ io, producerOptions: { connect: autoConnect } });
  * ```
  */
 export async function runPerfTest(ctx: ToolContext): Promise<number> {

@@ -16,7 +16,7 @@ import { UsageError } from "./args.ts";
  * Parses the text of a `.properties` file as Java does: `#`/`!` comments,
  * `key=value`, `key:value` or `key value` (whitespace around the separator
  * ignored), lines continued by a trailing odd backslash (leading whitespace
- * of the next line dropped), `\t \n \r \f \uXXXX` escapes, any other
+ * of the next line dropped), `\t \n \r \f` and `\u` + 4 hex digit escapes, any other
  * escaped character standing for itself. Later keys override earlier ones.
  *
  * @example Usage
@@ -154,7 +154,7 @@ function unescape(text: string): string {
     const e = text[++i]!;
     if (e === "u") {
       const hex = text.slice(i + 1, i + 5);
-      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new UsageError(`Malformed \\uxxxx encoding in properties: "\\u${hex}"`);
+      if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw new UsageError(`Malformed \\u escape in properties (4 hex digits expected): "\\u${hex}"`);
       out += String.fromCharCode(Number.parseInt(hex, 16));
       i += 4;
     } else {

@@ -14,9 +14,11 @@
  */
 
 import { autoConnect } from "./runtime/auto.ts";
+import { setGzipLoader } from "./src/producer/compression.ts";
 import { setDefaultConnect } from "./src/transport.ts";
 
 setDefaultConnect(autoConnect);
+setGzipLoader(async () => (await import("./runtime/gzip.ts")).loadNativeGzip());
 
 export { Producer } from "./src/producer.ts";
 export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer.ts";

@@ -14,6 +14,7 @@
  * @module
  */
 
+import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
 import { autoConnect } from "../runtime/auto.ts";
 import { exitProcess, runtimeIo } from "../runtime/io.ts";
 import { runConsoleProducer } from "../src/cli/console_producer.ts";

@@ -16,6 +16,7 @@
  * @module
  */
 
+import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
 import { autoConnect } from "../runtime/auto.ts";
 import { exitProcess, runtimeIo } from "../runtime/io.ts";
 import { runPerfTest } from "../src/cli/perf_test.ts";

@@ -157,7 +157,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       client: this.#client,
       idempotence,
       hooks: this.#transactions ?? undefined,
-      compressor: compressorFor(config.compressionType, config.compressionGzipLevel),
+      compressor: compressorFor(config.compressionType, config.compressionGzipLevel, true),
       metrics: this.#metrics,
       logger,
       acks: config.acks,

@@ -83,6 +83,11 @@ export class RecordAccumulator {
   readonly #sticky = new Map<string, StickyPartitioner>();
   /** Batches created and not yet settled; `flush()` waits on these. */
   readonly incomplete = new Set<ProducerBatch>();
+  /** The last topic appended to and its deques / sticky partitioner (a lookup cache; entries are never removed). */
+  #lastTopic: string | null = null;
+  #lastDeques: Deque[] | null = null;
+  #lastStickyTopic: string | null = null;
+  #lastSticky: StickyPartitioner | null = null;
   /** Round-robin start per node, so every partition gets its turn in drain(). */
   readonly #drainIndex = new Map<number, number>();
   /** Per node: when it last had something ready, and was last drained (availability timeout). */
@@ -407,16 +412,22 @@ export class RecordAccumulator {
   }
 
   #deque(topic: string, partition: number): Deque {
-    let deques = this.#deques.get(topic);
+    // Most sends go to the topic of the previous one: skip the map lookup.
+    let deques = topic === this.#lastTopic ? this.#lastDeques! : this.#deques.get(topic);
     if (deques === undefined) this.#deques.set(topic, (deques = []));
+    this.#lastTopic = topic;
+    this.#lastDeques = deques;
     let dq = deques[partition];
     if (dq === undefined) deques[partition] = dq = { topic, partition, batches: [] };
     return dq;
   }
 
   #stickyFor(topic: string): StickyPartitioner {
+    if (topic === this.#lastStickyTopic) return this.#lastSticky!;
     let s = this.#sticky.get(topic);
     if (s === undefined) this.#sticky.set(topic, (s = new StickyPartitioner(topic, this.#options.batchSize)));
+    this.#lastStickyTopic = topic;
+    this.#lastSticky = s;
     return s;
   }
 }

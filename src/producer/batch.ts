@@ -268,7 +268,7 @@ export class ProducerBatch {
       this.#settle(i, null, {
         topic: this.topic,
         partition: this.partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
+        offset: baseOffset < 0n ? -1n : baseOffset + smallBigInt(i),
         timestamp: logAppendTime >= 0 ? logAppendTime : this.#timestamps[i]!,
       });
     }
@@ -307,4 +307,16 @@ function sameIdentity(a: ProducerIdentity | null, b: ProducerIdentity | null): b
   if (a === null || b === null) return a === b;
   return a.producerId === b.producerId && a.producerEpoch === b.producerEpoch &&
     a.baseSequence === b.baseSequence && a.transactional === b.transactional;
+}
+
+/** BigInt(0 … n) made once: a batch's record index is added to its base offset for every record. */
+let smallBigInts: bigint[] = [];
+
+function smallBigInt(i: number): bigint {
+  if (i >= smallBigInts.length) {
+    const next = new Array<bigint>(Math.max(i + 1, smallBigInts.length * 2, 1024));
+    for (let k = 0; k < next.length; k++) next[k] = smallBigInts[k] ?? BigInt(k);
+    smallBigInts = next;
+  }
+  return smallBigInts[i]!;
 }

@@ -105,8 +105,9 @@ function aptInstall(pkg) {
 
 function ensureRootPackages() {
   if (["bun", "deno", "tsc"].every((b) => existsSync(join(BIN, b))) && existsSync(join(ROOT, "node_modules", "hash-wasm"))) return;
-  log("installing npm packages (npm ci)");
-  must("npm", ["ci", "--no-audit", "--no-fund"]);
+  // npm install, not npm ci: see scripts/run.mjs (the lock lists deno's binary for this platform only).
+  log("installing npm packages (npm install)");
+  must("npm", ["install", "--no-audit", "--no-fund"]);
 }
 
 function ensurePeers() {

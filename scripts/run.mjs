@@ -40,8 +40,10 @@ function must(cmd, args, options) {
 function ensureDependencies() {
   const needed = ["bun", "deno", "tsc"].map((b) => join(BIN, b));
   if (needed.every(existsSync) && existsSync(join(ROOT, "node_modules", "hash-wasm"))) return;
-  log("installing npm packages (npm ci)");
-  must("npm", ["ci", "--no-audit", "--no-fund"]);
+  // Not `npm ci`: it insists on every platform's optional binary package in the lock file, and the
+  // registry has deno's for this platform only; `npm install` follows the lock file all the same.
+  log("installing npm packages (npm install)");
+  must("npm", ["install", "--no-audit", "--no-fund"]);
 }
 
 function build() {

@@ -1,5 +1,5 @@
 // Where a perf-tool run's memory goes: runs edgekafka's perf tool in-process (same arguments as
-// cli/perf_test.ts) while sampling the runtime's memory every 20 ms, then prints, on stderr, the
+// cli/producer_perf.ts) while sampling the runtime's memory every 20 ms, then prints, on stderr, the
 // sample with the highest RSS and the highest value of each field (MiB).
 //
 //   bun  bench/mem_probe.mjs --topic T --num-records N --record-size S --throughput -1 --command-property ...
@@ -10,7 +10,7 @@ const base = isNode ? "./out/dist/" : "../";
 const ext = isNode ? ".js" : ".ts";
 const { autoConnect } = await import(`${base}runtime/auto${ext}`);
 const { runtimeIo } = await import(`${base}runtime/io${ext}`);
-const { runPerfTest } = await import(`${base}src/cli/perf_test${ext}`);
+const { runPerfTest } = await import(`${base}src/cli/producer_perf${ext}`);
 
 const usage = () => {
   const m = globalThis.Deno ? Deno.memoryUsage() : process.memoryUsage();

@@ -504,7 +504,7 @@ async function main() {
       const topic = `bench-${stamp}-memprobe-${rt}`;
       createTopic(options.cluster, topic);
       const cmd = c.command(ctx, a, topic, options.quick ? a.quickRecords : a.records);
-      const script = rt === "node" ? 0 : cmd.args.indexOf("cli/perf_test.ts");
+      const script = rt === "node" ? 0 : cmd.args.indexOf("cli/producer_perf.ts");
       const args = [...cmd.args];
       args[script] = "bench/mem_probe.mjs";
       const r = await timed({ cmd: cmd.cmd, args }, join(OUT, "time.txt"));

@@ -78,18 +78,18 @@ function driverArgs(ctx, w, topic, records) {
 export const CLIENTS = [
   {
     id: "bun", label: "edgekafka · Bun", family: "edgekafka", runtime: "bun", latency: true,
-    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.bun, args: ["cli/perf_test.ts", ...perfToolArgs(ctx, w, topic, n)] }),
+    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.bun, args: ["cli/producer_perf.ts", ...perfToolArgs(ctx, w, topic, n)] }),
   },
   {
     id: "deno", label: "edgekafka · Deno", family: "edgekafka", runtime: "deno", latency: true,
     command: (ctx, w, topic, n) => ({
       cmd: ctx.paths.deno,
-      args: ["run", "--no-lock", "--allow-net", "--allow-read", "cli/perf_test.ts", ...perfToolArgs(ctx, w, topic, n)],
+      args: ["run", "--no-lock", "--allow-net", "--allow-read", "cli/producer_perf.ts", ...perfToolArgs(ctx, w, topic, n)],
     }),
   },
   {
     id: "node", label: "edgekafka · Node", family: "edgekafka", runtime: "node", latency: true,
-    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.node, args: [join(ctx.outDir, "dist/cli/perf_test.js"), ...perfToolArgs(ctx, w, topic, n)] }),
+    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.node, args: [join(ctx.outDir, "dist/cli/producer_perf.js"), ...perfToolArgs(ctx, w, topic, n)] }),
   },
   {
     id: "java", label: "Java producer", family: "java", latency: true,

@@ -36,7 +36,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** The command line of a tool on a runtime (Node runs the tsc build). */
-function toolCommand(runtime: Runtime, tool: "console_producer" | "perf_test"): string[] {
+function toolCommand(runtime: Runtime, tool: "console_producer" | "producer_perf"): string[] {
   if (runtime === "bun") return [process.execPath, join(ROOT, "cli", `${tool}.ts`)];
   if (runtime === "deno") return [DENO, "run", "--no-lock", "--allow-net", "--allow-read", join(ROOT, "cli", `${tool}.ts`)];
   return ["node", join(ROOT, "dist", "cli", `${tool}.js`)];
@@ -56,7 +56,7 @@ function runTool(runtime: Runtime, args: string[], input: string | Uint8Array = 
 
 /** Rebuilds dist/ with tsc when a source is newer than the built tools. */
 function ensureDist(): void {
-  const outputs = ["dist/cli/console_producer.js", "dist/cli/perf_test.js", "dist/src/cli/console_producer.js"].map((f) => join(ROOT, f));
+  const outputs = ["dist/cli/console_producer.js", "dist/cli/producer_perf.js", "dist/src/cli/console_producer.js"].map((f) => join(ROOT, f));
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
       const p = join(dir, e.name);

@@ -1,5 +1,5 @@
 /**
- * `edgekafka-producer-perf-test` (cli/perf_test.ts, src/cli/):
+ * `edgekafka-producer-perf-test` (cli/producer_perf.ts, src/cli/):
  *
  * - against Java itself (a small program run with the broker's JDK): number
  *   formatting (`%.1f`, `%.2f`, `%f`), `SplittableRandom(0)` letters and
@@ -23,7 +23,7 @@ import type { CliIo } from "../../src/cli/io.ts";
 import { javaFixed } from "../../src/cli/java_format.ts";
 import { scannerTokens } from "../../src/cli/perf_options.ts";
 import { PerfStats } from "../../src/cli/perf_stats.ts";
-import { runPerfTest } from "../../src/cli/perf_test.ts";
+import { runPerfTest } from "../../src/cli/producer_perf.ts";
 import { JavaSplittableRandom, PayloadGenerator } from "../../src/cli/random.ts";
 import { ThroughputThrottler } from "../../src/cli/throttler.ts";
 import { cluster, createTopic, kafkaSh, kcatRead, ROOT, text, uniqueTopic } from "../helpers/kafka.ts";
@@ -40,9 +40,9 @@ const FINAL = /^(\d+)( steady state)? records sent, (\d+\.\d{6}|Infinity) record
 const WINDOW = /^(\d+) records sent, (\d+\.\d) records\/sec \((\d+\.\d{2}) MB\/sec\), (\d+\.\d) ms avg latency, (\d+\.\d) ms max latency\.$/;
 
 function toolCommand(runtime: Runtime): string[] {
-  if (runtime === "bun") return [process.execPath, join(ROOT, "cli", "perf_test.ts")];
-  if (runtime === "deno") return [DENO, "run", "--no-lock", "--allow-net", "--allow-read", join(ROOT, "cli", "perf_test.ts")];
-  return ["node", join(ROOT, "dist", "cli", "perf_test.js")];
+  if (runtime === "bun") return [process.execPath, join(ROOT, "cli", "producer_perf.ts")];
+  if (runtime === "deno") return [DENO, "run", "--no-lock", "--allow-net", "--allow-read", join(ROOT, "cli", "producer_perf.ts")];
+  return ["node", join(ROOT, "dist", "cli", "producer_perf.js")];
 }
 
 function perf(runtime: Runtime, args: string[], timeoutMs = 180_000): { code: number | null; lines: string[]; stderr: string } {
@@ -53,7 +53,7 @@ function perf(runtime: Runtime, args: string[], timeoutMs = 180_000): { code: nu
 
 /** Rebuilds dist/ with tsc when a source is newer than the built tools. */
 function ensureDist(): void {
-  const outputs = ["dist/cli/perf_test.js", "dist/src/cli/perf_test.js"].map((f) => join(ROOT, f));
+  const outputs = ["dist/cli/producer_perf.js", "dist/src/cli/producer_perf.js"].map((f) => join(ROOT, f));
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
       const p = join(dir, e.name);

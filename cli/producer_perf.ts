@@ -2,15 +2,15 @@
 /**
  * `edgekafka-producer-perf-test`: measures producer throughput and latency
  * with the options and output of Kafka's `kafka-producer-perf-test`
- * (`ProducerPerformance`). The tool is `src/cli/perf_test.ts`; this file
+ * (`ProducerPerformance`). The tool is `src/cli/producer_perf.ts`; this file
  * only binds it to the runtime.
  *
  * @example Running it
  * ```sh
- * bun cli/perf_test.ts --topic t --num-records 1000000 --record-size 100 --throughput -1 \
+ * bun cli/producer_perf.ts --topic t --num-records 1000000 --record-size 100 --throughput -1 \
  *   --producer-props bootstrap.servers=127.0.0.1:9092 acks=all linger.ms=5 batch.size=65536
- * deno run --no-lock --allow-net --allow-read cli/perf_test.ts --topic t --num-records 1000 --record-size 100 --throughput -1 --bootstrap-server 127.0.0.1:9092
- * node dist/cli/perf_test.js --topic t --num-records 1000 --record-size 100 --throughput -1 --bootstrap-server 127.0.0.1:9092
+ * deno run --no-lock --allow-net --allow-read cli/producer_perf.ts --topic t --num-records 1000 --record-size 100 --throughput -1 --bootstrap-server 127.0.0.1:9092
+ * node dist/cli/producer_perf.js --topic t --num-records 1000 --record-size 100 --throughput -1 --bootstrap-server 127.0.0.1:9092
  * ```
  *
  * @module
@@ -19,7 +19,7 @@
 import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
 import { autoConnect } from "../runtime/auto.ts";
 import { exitProcess, runtimeIo } from "../runtime/io.ts";
-import { runPerfTest } from "../src/cli/perf_test.ts";
+import { runPerfTest } from "../src/cli/producer_perf.ts";
 
 const io = await runtimeIo();
 let code: number;

@@ -40,9 +40,9 @@ const MAX_ERRORS_SHOWN = 20;
 /**
  * Runs the perf tool; resolves with the exit status.
  *
- * @example Usage (what `cli/perf_test.ts` does)
+ * @example Usage (what `cli/producer_perf.ts` does)
  * ```ts ignore
- * import { runPerfTest } from "./perf_test.ts";
+ * import { runPerfTest } from "./producer_perf.ts";
  * const io = await runtimeIo();
  * const exitCode = await runPerfTest({ io, producerOptions: { connect: autoConnect } });
  * ```

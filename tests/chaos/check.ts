@@ -8,7 +8,7 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../helpers/kafka.ts";
+import { runCommand } from "../helpers/runtimes.ts";
 import { keyName, parseValue } from "./workload.ts";
 
 const ACKED = 2;
@@ -23,20 +23,8 @@ export interface CheckOptions {
 }
 
 /** Runs a command asynchronously (the producer's output keeps flowing meanwhile), killed after `timeoutMs`. */
-export async function run(cmd: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
-  const child = Bun.spawn(cmd, { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, timeoutMs);
-  try {
-    const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
-    const code = await child.exited;
-    return { code: timedOut ? null : code, stdout, stderr, timedOut };
-  } finally {
-    clearTimeout(timer);
-  }
+export function run(cmd: string[], timeoutMs: number): ReturnType<typeof runCommand> {
+  return runCommand(cmd, timeoutMs);
 }
 
 /** Lines of a byte stream, as they arrive. */

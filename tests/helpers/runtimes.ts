@@ -70,8 +70,17 @@ export async function runScript(runtime: Runtime, scriptPath: string, args: stri
     ? [DENO, "run", "--no-lock", ...(options.denoPermissions ?? ["--allow-net=127.0.0.1", `--allow-read=${ROOT}`]), script, ...args]
     : ["node", await nodeScript(script), ...args];
   const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env };
-  const timeoutMs = options.timeoutMs ?? 60_000;
   const started = performance.now();
+  const r = await runCommand(command, options.timeoutMs ?? 60_000, env);
+  return { ...r, json: lastJsonLine(r.stdout), command, ms: Math.round(performance.now() - started) };
+}
+
+/** Runs a command from the repository root, collecting its output; killed (code null) after `timeoutMs`. */
+export async function runCommand(
+  command: string[],
+  timeoutMs: number,
+  env?: Record<string, string | undefined>,
+): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
   const child = Bun.spawn(command, { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -81,8 +90,7 @@ export async function runScript(runtime: Runtime, scriptPath: string, args: stri
   try {
     const [stdout, stderr] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text()]);
     const code = await child.exited;
-    const ms = Math.round(performance.now() - started);
-    return { code: timedOut ? null : code, stdout, stderr, json: lastJsonLine(stdout), command, ms, timedOut };
+    return { code: timedOut ? null : code, stdout, stderr, timedOut };
   } finally {
     clearTimeout(timer);
   }

@@ -238,17 +238,7 @@ export function consoleConsume(
   return out;
 }
 
-/** A seeded PRNG (mulberry32): the same seed gives the same sequence in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from "../unit/support/producer.ts";
 
 /** Polls `check` (sync or async) every `intervalMs` until it returns true or `timeoutMs` passes; returns the last result. */
 export async function pollUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {

@@ -14,7 +14,8 @@
 
 import type { ApiError } from "./errors.ts";
 import type { MetadataResponse } from "./protocol/metadata.ts";
-import { apiError, ErrorCode } from "./protocol/error_codes.ts";
+import { apiError } from "./protocol/api_errors.ts";
+import { ErrorCode } from "./protocol/error_codes.ts";
 import type { PartitionView } from "./producer/partitioner.ts";
 import { backoffMs } from "./backoff.ts";
 

@@ -15,7 +15,8 @@ import type { Logger } from "../logger.ts";
 import type { BrokerNode, Metadata } from "../metadata.ts";
 import type { NetworkClient } from "../network/client.ts";
 import type { Api } from "../protocol/api.ts";
-import { apiError, ErrorCode } from "../protocol/error_codes.ts";
+import { apiError } from "../protocol/api_errors.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 import { CoordinatorKeyType, FindCoordinator } from "../protocol/find_coordinator.ts";
 
 /** Coordinator errors after which the coordinator must be looked up again. */

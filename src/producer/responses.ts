@@ -19,7 +19,8 @@
 
 import { ApiError, type KafkaError, KafkaError as KafkaErrorClass, TimeoutError } from "../errors.ts";
 import type { BrokerNode } from "../metadata.ts";
-import { apiError, ErrorCode } from "../protocol/error_codes.ts";
+import { apiError } from "../protocol/api_errors.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 import type { ProduceResponse, ProduceResponsePartition } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./batch.ts";
 import type { Sender, SenderContext } from "./sender.ts";

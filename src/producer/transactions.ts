@@ -20,11 +20,11 @@
 import { ApiError, type KafkaError, RecordTooLargeError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { NetworkClient } from "../network/client.ts";
-import { ProducerFencedError } from "../protocol/api_errors.ts";
+import { apiError, ProducerFencedError } from "../protocol/api_errors.ts";
 import { AddOffsetsToTxn } from "../protocol/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../protocol/add_partitions_to_txn.ts";
 import { EndTxn } from "../protocol/end_txn.ts";
-import { apiError, ErrorCode } from "../protocol/error_codes.ts";
+import { ErrorCode } from "../protocol/error_codes.ts";
 import { InitProducerId } from "../protocol/init_producer_id.ts";
 import { TxnOffsetCommit } from "../protocol/txn_offset_commit.ts";
 import type { ProducerBatch } from "./batch.ts";

@@ -1,6 +1,6 @@
 /**
  * Subclasses of {@linkcode ApiError} for the broker errors a producer's users
- * want to catch by type. {@linkcode apiError} in `error_codes.ts` returns them
+ * want to catch by type. {@linkcode apiError} returns them
  * for their codes; each takes Kafka's default message when given none, and
  * Kafka's `retriable`/`invalidMetadata` flags.
  *
@@ -13,16 +13,20 @@
 import { ApiError, type KafkaErrorOptions } from "../errors.ts";
 import { errorInfo } from "./error_codes.ts";
 
-type ApiErrorArgs = [number, string, string, KafkaErrorOptions & { invalidMetadata?: boolean }];
-
-/** Constructor arguments of {@linkcode ApiError} for a known code. */
-function args(code: number, message: string | undefined, options: KafkaErrorOptions | undefined): ApiErrorArgs {
-  const info = errorInfo(code);
-  return [code, info.name, message ?? info.message, {
-    retriable: info.retriable,
-    invalidMetadata: info.invalidMetadata,
-    ...options,
-  }];
+/**
+ * The base of the typed broker errors: takes Kafka's name, default message
+ * and `retriable`/`invalidMetadata` flags for `code` from the error table, so
+ * a subclass only names its code (once, as its static `code`).
+ */
+abstract class KnownApiError extends ApiError {
+  constructor(code: number, message: string | undefined, options: KafkaErrorOptions | undefined) {
+    const info = errorInfo(code);
+    super(code, info.name, message ?? info.message, {
+      retriable: info.retriable,
+      invalidMetadata: info.invalidMetadata,
+      ...options,
+    });
+  }
 }
 
 /**
@@ -34,9 +38,11 @@ function args(code: number, message: string | undefined, options: KafkaErrorOpti
  * console.assert(new ProducerFencedError().errorName === "PRODUCER_FENCED");
  * ```
  */
-export class ProducerFencedError extends ApiError {
+export class ProducerFencedError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 90;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(90, message, options));
+    super(ProducerFencedError.code, message, options);
   }
 }
 
@@ -49,9 +55,11 @@ export class ProducerFencedError extends ApiError {
  * console.assert(new InvalidProducerEpochError().errorName === "INVALID_PRODUCER_EPOCH");
  * ```
  */
-export class InvalidProducerEpochError extends ApiError {
+export class InvalidProducerEpochError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 47;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(47, message, options));
+    super(InvalidProducerEpochError.code, message, options);
   }
 }
 
@@ -64,9 +72,11 @@ export class InvalidProducerEpochError extends ApiError {
  * console.assert(new OutOfOrderSequenceError().errorName === "OUT_OF_ORDER_SEQUENCE_NUMBER");
  * ```
  */
-export class OutOfOrderSequenceError extends ApiError {
+export class OutOfOrderSequenceError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 45;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(45, message, options));
+    super(OutOfOrderSequenceError.code, message, options);
   }
 }
 
@@ -79,9 +89,11 @@ export class OutOfOrderSequenceError extends ApiError {
  * console.assert(new UnknownProducerIdError().errorName === "UNKNOWN_PRODUCER_ID");
  * ```
  */
-export class UnknownProducerIdError extends ApiError {
+export class UnknownProducerIdError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 59;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(59, message, options));
+    super(UnknownProducerIdError.code, message, options);
   }
 }
 
@@ -94,9 +106,11 @@ export class UnknownProducerIdError extends ApiError {
  * console.assert(new DuplicateSequenceError().errorName === "DUPLICATE_SEQUENCE_NUMBER");
  * ```
  */
-export class DuplicateSequenceError extends ApiError {
+export class DuplicateSequenceError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 46;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(46, message, options));
+    super(DuplicateSequenceError.code, message, options);
   }
 }
 
@@ -109,9 +123,11 @@ export class DuplicateSequenceError extends ApiError {
  * console.assert(new TransactionAbortableError().errorName === "TRANSACTION_ABORTABLE");
  * ```
  */
-export class TransactionAbortableError extends ApiError {
+export class TransactionAbortableError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 120;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(120, message, options));
+    super(TransactionAbortableError.code, message, options);
   }
 }
 
@@ -124,9 +140,11 @@ export class TransactionAbortableError extends ApiError {
  * console.assert(new InvalidTxnStateError().errorName === "INVALID_TXN_STATE");
  * ```
  */
-export class InvalidTxnStateError extends ApiError {
+export class InvalidTxnStateError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 48;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(48, message, options));
+    super(InvalidTxnStateError.code, message, options);
   }
 }
 
@@ -139,9 +157,11 @@ export class InvalidTxnStateError extends ApiError {
  * console.assert(new TopicAuthorizationError().errorName === "TOPIC_AUTHORIZATION_FAILED");
  * ```
  */
-export class TopicAuthorizationError extends ApiError {
+export class TopicAuthorizationError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 29;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(29, message, options));
+    super(TopicAuthorizationError.code, message, options);
   }
 }
 
@@ -154,9 +174,11 @@ export class TopicAuthorizationError extends ApiError {
  * console.assert(new ClusterAuthorizationError().errorName === "CLUSTER_AUTHORIZATION_FAILED");
  * ```
  */
-export class ClusterAuthorizationError extends ApiError {
+export class ClusterAuthorizationError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 31;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(31, message, options));
+    super(ClusterAuthorizationError.code, message, options);
   }
 }
 
@@ -169,9 +191,11 @@ export class ClusterAuthorizationError extends ApiError {
  * console.assert(new TransactionalIdAuthorizationError().errorName === "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
  * ```
  */
-export class TransactionalIdAuthorizationError extends ApiError {
+export class TransactionalIdAuthorizationError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 53;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(53, message, options));
+    super(TransactionalIdAuthorizationError.code, message, options);
   }
 }
 
@@ -184,9 +208,11 @@ export class TransactionalIdAuthorizationError extends ApiError {
  * console.assert(new UnsupportedVersionError().errorName === "UNSUPPORTED_VERSION");
  * ```
  */
-export class UnsupportedVersionError extends ApiError {
+export class UnsupportedVersionError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 35;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(35, message, options));
+    super(UnsupportedVersionError.code, message, options);
   }
 }
 
@@ -199,9 +225,11 @@ export class UnsupportedVersionError extends ApiError {
  * console.assert(new UnknownTopicOrPartitionError().errorName === "UNKNOWN_TOPIC_OR_PARTITION");
  * ```
  */
-export class UnknownTopicOrPartitionError extends ApiError {
+export class UnknownTopicOrPartitionError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 3;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(3, message, options));
+    super(UnknownTopicOrPartitionError.code, message, options);
   }
 }
 
@@ -214,9 +242,11 @@ export class UnknownTopicOrPartitionError extends ApiError {
  * console.assert(new NotLeaderOrFollowerError().errorName === "NOT_LEADER_OR_FOLLOWER");
  * ```
  */
-export class NotLeaderOrFollowerError extends ApiError {
+export class NotLeaderOrFollowerError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 6;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(6, message, options));
+    super(NotLeaderOrFollowerError.code, message, options);
   }
 }
 
@@ -229,9 +259,11 @@ export class NotLeaderOrFollowerError extends ApiError {
  * console.assert(new InvalidTopicError().errorName === "INVALID_TOPIC_EXCEPTION");
  * ```
  */
-export class InvalidTopicError extends ApiError {
+export class InvalidTopicError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 17;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(17, message, options));
+    super(InvalidTopicError.code, message, options);
   }
 }
 
@@ -244,9 +276,11 @@ export class InvalidTopicError extends ApiError {
  * console.assert(new MessageTooLargeError().errorName === "MESSAGE_TOO_LARGE");
  * ```
  */
-export class MessageTooLargeError extends ApiError {
+export class MessageTooLargeError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 10;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(10, message, options));
+    super(MessageTooLargeError.code, message, options);
   }
 }
 
@@ -259,9 +293,11 @@ export class MessageTooLargeError extends ApiError {
  * console.assert(new RecordListTooLargeError().errorName === "RECORD_LIST_TOO_LARGE");
  * ```
  */
-export class RecordListTooLargeError extends ApiError {
+export class RecordListTooLargeError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 18;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(18, message, options));
+    super(RecordListTooLargeError.code, message, options);
   }
 }
 
@@ -274,9 +310,11 @@ export class RecordListTooLargeError extends ApiError {
  * console.assert(new InvalidRecordApiError().errorName === "INVALID_RECORD");
  * ```
  */
-export class InvalidRecordApiError extends ApiError {
+export class InvalidRecordApiError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 87;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(87, message, options));
+    super(InvalidRecordApiError.code, message, options);
   }
 }
 
@@ -289,9 +327,11 @@ export class InvalidRecordApiError extends ApiError {
  * console.assert(new ConcurrentTransactionsError().errorName === "CONCURRENT_TRANSACTIONS");
  * ```
  */
-export class ConcurrentTransactionsError extends ApiError {
+export class ConcurrentTransactionsError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 51;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(51, message, options));
+    super(ConcurrentTransactionsError.code, message, options);
   }
 }
 
@@ -304,9 +344,11 @@ export class ConcurrentTransactionsError extends ApiError {
  * console.assert(new CoordinatorNotAvailableError().errorName === "COORDINATOR_NOT_AVAILABLE");
  * ```
  */
-export class CoordinatorNotAvailableError extends ApiError {
+export class CoordinatorNotAvailableError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 15;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(15, message, options));
+    super(CoordinatorNotAvailableError.code, message, options);
   }
 }
 
@@ -319,9 +361,11 @@ export class CoordinatorNotAvailableError extends ApiError {
  * console.assert(new NotCoordinatorError().errorName === "NOT_COORDINATOR");
  * ```
  */
-export class NotCoordinatorError extends ApiError {
+export class NotCoordinatorError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 16;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(16, message, options));
+    super(NotCoordinatorError.code, message, options);
   }
 }
 
@@ -334,9 +378,11 @@ export class NotCoordinatorError extends ApiError {
  * console.assert(new CoordinatorLoadInProgressError().errorName === "COORDINATOR_LOAD_IN_PROGRESS");
  * ```
  */
-export class CoordinatorLoadInProgressError extends ApiError {
+export class CoordinatorLoadInProgressError extends KnownApiError {
+  /** Kafka's error code this class stands for. */
+  static readonly code: number = 14;
   constructor(message?: string, options?: KafkaErrorOptions) {
-    super(...args(14, message, options));
+    super(CoordinatorLoadInProgressError.code, message, options);
   }
 }
 
@@ -375,4 +421,77 @@ export function checkVersion(
  */
 export function unsupportedField(api: string, field: string, version: number): UnsupportedVersionError {
   return new UnsupportedVersionError(`${api} version "${version}" cannot encode field "${field}"`);
+}
+
+/** A typed broker error class: constructible from a message, with its Kafka code. */
+export interface ApiErrorClass {
+  new (message?: string, options?: KafkaErrorOptions): ApiError;
+  /** Kafka's error code the class stands for. */
+  readonly code: number;
+  /** The class name, e.g. `"ProducerFencedError"`. */
+  readonly name: string;
+}
+
+/**
+ * Every typed broker error class: the one list that drives
+ * {@linkcode apiError}, what `mod.ts` must export, and the tests.
+ *
+ * @example Usage
+ * ```ts
+ * import { API_ERROR_CLASSES, ProducerFencedError } from "./api_errors.ts";
+ * console.assert(API_ERROR_CLASSES.includes(ProducerFencedError));
+ * ```
+ */
+export const API_ERROR_CLASSES: readonly ApiErrorClass[] = Object.freeze([
+  ProducerFencedError,
+  InvalidProducerEpochError,
+  OutOfOrderSequenceError,
+  UnknownProducerIdError,
+  DuplicateSequenceError,
+  TransactionAbortableError,
+  InvalidTxnStateError,
+  TopicAuthorizationError,
+  ClusterAuthorizationError,
+  TransactionalIdAuthorizationError,
+  UnsupportedVersionError,
+  UnknownTopicOrPartitionError,
+  NotLeaderOrFollowerError,
+  InvalidTopicError,
+  MessageTooLargeError,
+  RecordListTooLargeError,
+  InvalidRecordApiError,
+  ConcurrentTransactionsError,
+  CoordinatorNotAvailableError,
+  NotCoordinatorError,
+  CoordinatorLoadInProgressError,
+]);
+
+const CLASS_BY_CODE = new Map<number, ApiErrorClass>(API_ERROR_CLASSES.map((c) => [c.code, c]));
+
+/**
+ * Builds the error for a code a broker returned: the class in
+ * {@linkcode API_ERROR_CLASSES} for that code, an {@linkcode ApiError} otherwise.
+ *
+ * @param code Kafka's error code.
+ * @param message The broker's message, if it sent one (else Kafka's default).
+ * @param context What the error is about, prefixed to the message, e.g. `Topic-partition "t-0"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { apiError, NotLeaderOrFollowerError } from "./api_errors.ts";
+ * const e = apiError(6, null, 'Topic-partition "t-0"');
+ * console.assert(e instanceof NotLeaderOrFollowerError && e.retriable && e.invalidMetadata);
+ * console.assert(e.message.startsWith('Topic-partition "t-0": '));
+ * ```
+ */
+export function apiError(code: number, message?: string | null, context?: string): ApiError {
+  const info = errorInfo(code);
+  let text = message ? message : info.message;
+  if (context) text = `${context}: ${text}`;
+  const Class = CLASS_BY_CODE.get(code);
+  if (Class !== undefined) return new Class(text);
+  return new ApiError(info.code, info.name, text, {
+    retriable: info.retriable,
+    invalidMetadata: info.invalidMetadata,
+  });
 }

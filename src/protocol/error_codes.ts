@@ -11,31 +11,6 @@
  * @module
  */
 
-import { ApiError } from "../errors.ts";
-import {
-  ClusterAuthorizationError,
-  ConcurrentTransactionsError,
-  CoordinatorLoadInProgressError,
-  CoordinatorNotAvailableError,
-  DuplicateSequenceError,
-  InvalidProducerEpochError,
-  InvalidRecordApiError,
-  InvalidTopicError,
-  InvalidTxnStateError,
-  MessageTooLargeError,
-  NotCoordinatorError,
-  NotLeaderOrFollowerError,
-  OutOfOrderSequenceError,
-  ProducerFencedError,
-  RecordListTooLargeError,
-  TopicAuthorizationError,
-  TransactionAbortableError,
-  TransactionalIdAuthorizationError,
-  UnknownProducerIdError,
-  UnknownTopicOrPartitionError,
-  UnsupportedVersionError,
-} from "./api_errors.ts";
-
 /** Flag: the error is retriable. */
 const R = 1;
 /** Flags: retriable and invalid metadata (every `InvalidMetadataException` is retriable). */
@@ -240,55 +215,4 @@ export function errorInfo(code: number): ErrorInfo {
     invalidMetadata: false,
     message: `The broker returned the unknown error code "${code}"`,
   };
-}
-
-/**
- * Builds the error for a code a broker returned: one of the subclasses in
- * `api_errors.ts` when the code has one, an {@linkcode ApiError} otherwise.
- *
- * @param code Kafka's error code.
- * @param message The broker's message, if it sent one (else Kafka's default).
- * @param context What the error is about, prefixed to the message, e.g. `Topic-partition "t-0"`.
- *
- * @example Usage
- * ```ts
- * import { apiError } from "./error_codes.ts";
- * import { NotLeaderOrFollowerError } from "./api_errors.ts";
- * const e = apiError(6, null, 'Topic-partition "t-0"');
- * console.assert(e instanceof NotLeaderOrFollowerError && e.retriable && e.invalidMetadata);
- * console.assert(e.message.startsWith('Topic-partition "t-0": '));
- * ```
- */
-export function apiError(code: number, message?: string | null, context?: string): ApiError {
-  const info = errorInfo(code);
-  let text = message ? message : info.message;
-  if (context) text = `${context}: ${text}`;
-  switch (code) {
-    case 3: return new UnknownTopicOrPartitionError(text);
-    case 6: return new NotLeaderOrFollowerError(text);
-    case 10: return new MessageTooLargeError(text);
-    case 14: return new CoordinatorLoadInProgressError(text);
-    case 15: return new CoordinatorNotAvailableError(text);
-    case 16: return new NotCoordinatorError(text);
-    case 17: return new InvalidTopicError(text);
-    case 18: return new RecordListTooLargeError(text);
-    case 29: return new TopicAuthorizationError(text);
-    case 31: return new ClusterAuthorizationError(text);
-    case 35: return new UnsupportedVersionError(text);
-    case 45: return new OutOfOrderSequenceError(text);
-    case 46: return new DuplicateSequenceError(text);
-    case 47: return new InvalidProducerEpochError(text);
-    case 48: return new InvalidTxnStateError(text);
-    case 51: return new ConcurrentTransactionsError(text);
-    case 53: return new TransactionalIdAuthorizationError(text);
-    case 59: return new UnknownProducerIdError(text);
-    case 87: return new InvalidRecordApiError(text);
-    case 90: return new ProducerFencedError(text);
-    case 120: return new TransactionAbortableError(text);
-    default:
-      return new ApiError(info.code, info.name, text, {
-        retriable: info.retriable,
-        invalidMetadata: info.invalidMetadata,
-      });
-  }
 }

@@ -5,31 +5,10 @@
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import * as mod from "../../mod.ts";
 import { ApiError, KafkaError } from "../../src/errors.ts";
-import {
-  ClusterAuthorizationError,
-  ConcurrentTransactionsError,
-  CoordinatorLoadInProgressError,
-  CoordinatorNotAvailableError,
-  DuplicateSequenceError,
-  InvalidProducerEpochError,
-  InvalidRecordApiError,
-  InvalidTopicError,
-  InvalidTxnStateError,
-  MessageTooLargeError,
-  NotCoordinatorError,
-  NotLeaderOrFollowerError,
-  OutOfOrderSequenceError,
-  ProducerFencedError,
-  RecordListTooLargeError,
-  TopicAuthorizationError,
-  TransactionAbortableError,
-  TransactionalIdAuthorizationError,
-  UnknownProducerIdError,
-  UnknownTopicOrPartitionError,
-  UnsupportedVersionError,
-} from "../../src/protocol/api_errors.ts";
-import { apiError, ErrorCode, errorInfo } from "../../src/protocol/error_codes.ts";
+import { API_ERROR_CLASSES, apiError } from "../../src/protocol/api_errors.ts";
+import { ErrorCode, errorInfo } from "../../src/protocol/error_codes.ts";
 
 interface JavaError {
   code: number;
@@ -107,30 +86,27 @@ describe("spot checks", () => {
 });
 
 describe("apiError", () => {
+  test("each class stands for the Java exception of its code (Kafka's table, not a list of ours)", () => {
+    expect(API_ERROR_CLASSES.length).toBeGreaterThan(20);
+    expect(new Set(API_ERROR_CLASSES.map((c) => c.code)).size).toBe(API_ERROR_CLASSES.length);
+    for (const cls of API_ERROR_CLASSES) {
+      const javaError = java.errors.find((e) => e.code === cls.code);
+      // A class is named after its Java exception or its Kafka error name;
+      // "InvalidRecordError" is taken by our client-side check, so code 87's gets "Api".
+      const fromJava = javaError?.exception?.replace(/Exception$/, "Error");
+      const fromName = `${errorInfo(cls.code).name.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())}Error`;
+      const names = [fromJava, fromName, fromName.replace(/Error$/, "ApiError")];
+      expect(names).toContain(cls.name);
+    }
+  });
+
+  test("mod.ts exports every class of the table under its own name", () => {
+    const exported = mod as unknown as Record<string, unknown>;
+    for (const cls of API_ERROR_CLASSES) expect(exported[cls.name]).toBe(cls);
+  });
+
   test("returns the subclass for its code, with Kafka's flags", () => {
-    const classes: Array<[number, new (message?: string) => ApiError]> = [
-      [90, ProducerFencedError],
-      [47, InvalidProducerEpochError],
-      [45, OutOfOrderSequenceError],
-      [59, UnknownProducerIdError],
-      [46, DuplicateSequenceError],
-      [120, TransactionAbortableError],
-      [48, InvalidTxnStateError],
-      [29, TopicAuthorizationError],
-      [31, ClusterAuthorizationError],
-      [53, TransactionalIdAuthorizationError],
-      [35, UnsupportedVersionError],
-      [3, UnknownTopicOrPartitionError],
-      [6, NotLeaderOrFollowerError],
-      [17, InvalidTopicError],
-      [10, MessageTooLargeError],
-      [18, RecordListTooLargeError],
-      [87, InvalidRecordApiError],
-      [51, ConcurrentTransactionsError],
-      [15, CoordinatorNotAvailableError],
-      [16, NotCoordinatorError],
-      [14, CoordinatorLoadInProgressError],
-    ];
+    const classes = API_ERROR_CLASSES.map((cls) => [cls.code, cls] as const);
     for (const [code, cls] of classes) {
       const e = apiError(code);
       const info = errorInfo(code);

@@ -11,7 +11,8 @@ import type { ProducerBatch } from "../../src/producer/batch.ts";
 import { Idempotence, isFatal } from "../../src/producer/idempotence.ts";
 import { MAX_SEQUENCE, NO_PRODUCER_ID } from "../../src/producer/sequences.ts";
 import { splitBatch } from "../../src/producer/split.ts";
-import { apiError, ErrorCode } from "../../src/protocol/error_codes.ts";
+import { apiError } from "../../src/protocol/api_errors.ts";
+import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { batchOf } from "./support/producer.ts";
 
 const PID = 100n;

@@ -256,7 +256,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   /** Producer metrics under Java's names (e.g. `record-send-total`). */
   metrics(): Record<string, number> {
     return this.#metrics.snapshot({
-      requestsInFlight: this.#sender.inFlight.size,
+      requestsInFlight: this.#sender.inFlightCount,
       bufferTotalBytes: this.#pool.totalMemory,
       bufferAvailableBytes: this.#pool.availableMemory,
       bufferpoolWaitTimeMs: this.#pool.waitTimeTotalMs,

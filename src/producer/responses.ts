@@ -23,7 +23,8 @@ import { apiError } from "../protocol/api_errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import type { ProduceResponse, ProduceResponsePartition } from "../protocol/produce.ts";
 import type { ProducerBatch } from "./batch.ts";
-import type { Sender, SenderContext } from "./sender.ts";
+import type { InFlightBatches } from "./in_flight.ts";
+import type { SenderContext } from "./sender_context.ts";
 import { splitBatch } from "./split.ts";
 
 /**
@@ -36,11 +37,12 @@ import { splitBatch } from "./split.ts";
  */
 export class ResponseHandler {
   readonly #c: SenderContext;
-  readonly #sender: Sender;
+  /** The sender's in-flight set: answered batches are taken out here. */
+  readonly #inFlight: InFlightBatches;
 
-  constructor(context: SenderContext, sender: Sender) {
+  constructor(context: SenderContext, inFlight: InFlightBatches) {
     this.#c = context;
-    this.#sender = sender;
+    this.#inFlight = inFlight;
   }
 
   /** A Produce response arrived (`null` for acks=0, where none comes). */
@@ -48,7 +50,7 @@ export class ResponseHandler {
     const now = Date.now();
     if (response === null) {
       for (const b of batches) {
-        this.#sender.inFlight.delete(b);
+        this.#inFlight.delete(b);
         this.#complete(b, -1n, -1, now);
       }
       return;
@@ -60,14 +62,14 @@ export class ResponseHandler {
         const b = batches.find((x) => x.topic === t.name && x.partition === p.index && !seen.has(x));
         if (b === undefined) continue;
         seen.add(b);
-        this.#sender.inFlight.delete(b);
+        this.#inFlight.delete(b);
         this.#onPartition(b, p, endpoints, now);
       }
     }
     for (const b of batches) {
       if (seen.has(b)) continue;
       // A response that leaves out a partition we sent: treat as a lost request.
-      this.#sender.inFlight.delete(b);
+      this.#inFlight.delete(b);
       this.#retryOrFail(b, ErrorCode.NETWORK_EXCEPTION, -1n,
         apiError(ErrorCode.NETWORK_EXCEPTION, `Node ${nodeId} answered without partition ${b.partition}`, label(b)), now);
     }
@@ -78,7 +80,7 @@ export class ResponseHandler {
     const now = Date.now();
     const code = error instanceof TimeoutError ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NETWORK_EXCEPTION;
     for (const b of batches) {
-      this.#sender.inFlight.delete(b);
+      this.#inFlight.delete(b);
       this.#retryOrFail(b, error.retriable ? code : ErrorCode.UNKNOWN_SERVER_ERROR, -1n, withContext(error, b), now);
     }
   }
@@ -95,7 +97,7 @@ export class ResponseHandler {
       b.fail(error, perRecord ? (i) => perRecord.get(i) ?? error : undefined);
       c.hooks?.onBatchFailed(b, error);
     }
-    if (release && !this.#sender.inFlight.has(b)) c.accumulator.release(b);
+    if (release && !this.#inFlight.has(b)) c.accumulator.release(b);
   }
 
   #onPartition(b: ProducerBatch, p: ProduceResponsePartition, endpoints: BrokerNode[], now: number): void {

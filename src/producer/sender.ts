@@ -12,58 +12,17 @@
 
 import { backoffMs } from "../backoff.ts";
 import { ConnectionError, type KafkaError, TimeoutError } from "../errors.ts";
-import type { Logger } from "../logger.ts";
-import type { BrokerNode, Metadata } from "../metadata.ts";
-import type { NetworkClient } from "../network/client.ts";
+import type { BrokerNode } from "../metadata.ts";
 import { crc32c, crc32cReady, isCrc32cReady } from "../protocol/crc32c.ts";
 import { InitProducerId } from "../protocol/init_producer_id.ts";
 import { Metadata as MetadataApi } from "../protocol/metadata.ts";
 import { Produce, type ProduceRequestTopic, type ProduceResponse } from "../protocol/produce.ts";
 import { apiError } from "../protocol/api_errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
-import type { RecordAccumulator } from "./accumulator.ts";
-import type { Compressor, ProducerBatch } from "./batch.ts";
-import type { BufferPool } from "./buffer_pool.ts";
-import type { Idempotence } from "./idempotence.ts";
-import type { ProducerMetrics } from "./metrics.ts";
+import type { ProducerBatch } from "./batch.ts";
+import { InFlightBatches } from "./in_flight.ts";
 import { ResponseHandler } from "./responses.ts";
-
-/** Everything the sender works with. */
-export interface SenderContext {
-  metadata: Metadata;
-  accumulator: RecordAccumulator;
-  pool: BufferPool;
-  client: NetworkClient;
-  /** Idempotence state; `null` when `enable.idempotence` is off. */
-  idempotence: Idempotence | null;
-  compressor: Compressor | null;
-  metrics: ProducerMetrics;
-  logger: Logger;
-  acks: number;
-  requestTimeoutMs: number;
-  maxRequestSize: number;
-  deliveryTimeoutMs: number;
-  retries: number;
-  batchSize: number;
-  retryBackoffMs: number;
-  retryBackoffMaxMs: number;
-  transactionTimeoutMs: number;
-  transactionalId: string | null;
-  /** Transactions add their own requests and gates (see `transactions.ts`). */
-  hooks?: SenderHooks;
-}
-
-/** How transactions plug into the loop. */
-export interface SenderHooks {
-  /** Runs first in every loop; returns false to hold back produce requests. */
-  beforeDrain(now: number): boolean;
-  /** The Produce version cap (11 for transaction.version 1). */
-  produceVersionCap(nodeId: number): number;
-  /** A batch failed for good (abortable/fatal transitions). */
-  onBatchFailed(batch: ProducerBatch, error: Error): void;
-  /** Sequences of a partition can no longer be trusted: the transaction must abort. */
-  onAbortableError(error: KafkaError): void;
-}
+import type { SenderContext } from "./sender_context.ts";
 
 /**
  * The producer's I/O loop.
@@ -82,8 +41,8 @@ export class Sender {
   /** The timer for the next deadline, and when it fires. */
   #timer: ReturnType<typeof setTimeout> | null = null;
   #timerAt = Infinity;
-  /** Batches sent and not answered, with their broker. Guards memory release and in-flight expiry. */
-  readonly inFlight = new Map<ProducerBatch, number>();
+  /** Batches sent and not answered; shared with the response handler, which takes answered ones out. */
+  readonly #inFlight = new InFlightBatches();
   /** A metadata request is under way. */
   #metadataInFlight = false;
   /** An InitProducerId request is under way (idempotent producer). */
@@ -98,7 +57,7 @@ export class Sender {
 
   constructor(context: SenderContext) {
     this.#c = context;
-    this.#responses = new ResponseHandler(context, this);
+    this.#responses = new ResponseHandler(context, this.#inFlight);
   }
 
   /** Asks for a run as soon as the current task ends. */
@@ -106,6 +65,11 @@ export class Sender {
     if (this.#scheduled || this.#stopped) return;
     this.#scheduled = true;
     queueMicrotask(() => this.#run());
+  }
+
+  /** How many batches are in flight (for metrics). */
+  get inFlightCount(): number {
+    return this.#inFlight.size;
   }
 
   /** Resolves when nothing is queued nor in flight (or the loop stops). */
@@ -123,7 +87,7 @@ export class Sender {
   }
 
   #isIdle(): boolean {
-    return this.inFlight.size === 0 && !this.#c.accumulator.hasQueued();
+    return this.#inFlight.size === 0 && !this.#c.accumulator.hasQueued();
   }
 
   #notifyIdle(force = false): void {
@@ -222,7 +186,7 @@ export class Sender {
       if (b.attempts > 0) c.idempotence?.markUnresolved(b);
       this.#responses.failBatch(b, error, now);
     }
-    for (const b of this.inFlight.keys()) {
+    for (const b of this.#inFlight.batches()) {
       if (b.done || now - b.createdMs < c.deliveryTimeoutMs) continue;
       // Its slab stays until the response (the socket may still be writing it).
       c.idempotence?.markUnresolved(b);
@@ -232,7 +196,7 @@ export class Sender {
 
   #nextInFlightExpiry(now: number): number {
     let next = Infinity;
-    for (const b of this.inFlight.keys()) if (!b.done) next = Math.min(next, b.createdMs + this.#c.deliveryTimeoutMs - now);
+    for (const b of this.#inFlight.batches()) if (!b.done) next = Math.min(next, b.createdMs + this.#c.deliveryTimeoutMs - now);
     return Math.max(0, next);
   }
 
@@ -272,7 +236,7 @@ export class Sender {
       // Drained batches are never dropped: whatever failed here fails them (and is retried if it may be).
       sent = Promise.reject(error);
     }
-    for (const b of batches) this.inFlight.set(b, nodeId);
+    this.#inFlight.add(batches, nodeId);
     sent.then(
       (response) => {
         c.metrics.recordLatency(Date.now() - now, Date.now());
@@ -378,10 +342,7 @@ export class Sender {
   /** Fails every in-flight batch (forced close); their memory is released. */
   failInFlight(error: KafkaError): void {
     const now = Date.now();
-    for (const b of [...this.inFlight.keys()]) {
-      this.inFlight.delete(b);
-      this.#responses.failBatch(b, error, now);
-    }
+    for (const b of this.#inFlight.takeAll()) this.#responses.failBatch(b, error, now);
   }
 }
 

@@ -20,7 +20,7 @@
 import { ApiError, type KafkaError, RecordTooLargeError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { NetworkClient } from "../network/client.ts";
-import { apiError, ProducerFencedError } from "../protocol/api_errors.ts";
+import { ProducerFencedError } from "../protocol/api_errors.ts";
 import { AddOffsetsToTxn } from "../protocol/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../protocol/add_partitions_to_txn.ts";
 import { EndTxn } from "../protocol/end_txn.ts";
@@ -30,7 +30,7 @@ import { TxnOffsetCommit } from "../protocol/txn_offset_commit.ts";
 import type { ProducerBatch } from "./batch.ts";
 import type { Coordinators } from "./coordinator.ts";
 import { type Idempotence, isFatal } from "./idempotence.ts";
-import type { SenderHooks } from "./sender.ts";
+import type { SenderHooks } from "./sender_context.ts";
 
 /** The states of a transactional producer. */
 export type TransactionState =

@@ -21,14 +21,13 @@
 
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import type { PartitionerFunction } from "./producer/partitioner.ts";
+import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
 import type { Connect } from "./socket.ts";
 import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec, show } from "./config_keys.ts";
 
 export { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
 
 import type { Serializer } from "./serde.ts";
-import type { ProducerInterceptor } from "./producer/interceptors.ts";
 export type { ProducerInterceptor, Serializer };
 
 /**

@@ -16,8 +16,15 @@ import type { ApiError } from "./errors.ts";
 import type { MetadataResponse } from "./protocol/metadata.ts";
 import { apiError } from "./protocol/api_errors.ts";
 import { ErrorCode } from "./protocol/error_codes.ts";
-import type { PartitionView } from "./producer/partitioner.ts";
 import { backoffMs } from "./backoff.ts";
+
+/** What the partitioner needs to know of a topic's partitions. */
+export interface PartitionView {
+  /** Number of partitions of the topic. */
+  partitionCount(topic: string): number;
+  /** Partitions of the topic whose leader is known, in ascending order. */
+  availablePartitions(topic: string): readonly number[];
+}
 
 /** A broker's address. Bootstrap addresses get ids -1, -2, …. */
 export interface BrokerNode {

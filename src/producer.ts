@@ -12,7 +12,7 @@ import { Metadata, type PartitionInfo } from "./metadata.ts";
 import { NetworkClient } from "./network/client.ts";
 import { crc32cReady } from "./protocol/crc32c.ts";
 import { RecordAccumulator } from "./producer/accumulator.ts";
-import { CALLBACK, type RecordMetadata, type SendCallback } from "./producer/batch.ts";
+import { CALLBACK } from "./producer/batch.ts";
 import { BufferPool } from "./producer/buffer_pool.ts";
 import { compressorFor } from "./producer/compression.ts";
 import { Idempotence } from "./producer/idempotence.ts";
@@ -22,7 +22,7 @@ import { closedError, SendPipeline } from "./producer/pipeline.ts";
 import { Coordinators } from "./producer/coordinator.ts";
 import { Sender } from "./producer/sender.ts";
 import { type GroupMetadata, TransactionManager, type TransactionOffsets } from "./producer/transactions.ts";
-import type { Bytes, ProducerRecord, Serializer } from "./serde.ts";
+import type { Bytes, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./serde.ts";
 import { resolveConnect } from "./transport.ts";
 
 /** Options of one `send()`. */

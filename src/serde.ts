@@ -8,6 +8,19 @@
 import { InvalidRecordError, SerializationError } from "./errors.ts";
 import type { FieldValue, HeaderList } from "./protocol/record_batch.ts";
 
+/** Where a record landed. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset in the partition (-1 with `acks=0`). */
+  offset: bigint;
+  /** The record's timestamp: create time, or the broker's log-append time. */
+  timestamp: number;
+}
+
+/** A `send()` callback: called once, with metadata or with an error. */
+export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+
 /** Bytes as edgekafka writes them: raw bytes, a string (written as UTF-8) or null. */
 export type Bytes = Uint8Array | string | null;
 

@@ -20,7 +20,8 @@ import type { Metadata } from "../metadata.ts";
 import { BATCH_HEADER_SIZE, type FieldValue, type HeaderList, RecordWriter } from "../protocol/record_batch.ts";
 import { backoffMs } from "../backoff.ts";
 import type { BufferPool } from "./buffer_pool.ts";
-import { type CALLBACK, ProducerBatch, type RecordListener, type RecordMetadata, type SendCallback } from "./batch.ts";
+import type { RecordMetadata, SendCallback } from "../serde.ts";
+import { type CALLBACK, ProducerBatch, type RecordListener } from "./batch.ts";
 import { StickyPartitioner } from "./partitioner.ts";
 
 /** How the accumulator asks idempotence/transactions about a partition. */

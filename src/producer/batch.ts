@@ -15,19 +15,7 @@ import {
   TRANSACTIONAL_FLAG,
   writeBatchHeader,
 } from "../protocol/record_batch.ts";
-
-/** Where a record landed. */
-export interface RecordMetadata {
-  topic: string;
-  partition: number;
-  /** The record's offset in the partition (-1 with `acks=0`). */
-  offset: bigint;
-  /** The record's timestamp: create time, or the broker's log-append time. */
-  timestamp: number;
-}
-
-/** A `send()` callback: called once, with metadata or with an error. */
-export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
+import type { RecordMetadata, SendCallback } from "../serde.ts";
 
 /**
  * Marks a record settled through a {@linkcode SendCallback}: `tryAppend`

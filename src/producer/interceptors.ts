@@ -7,31 +7,8 @@
  */
 
 import type { Logger } from "../logger.ts";
-import type { ProducerRecord } from "../serde.ts";
-import type { RecordMetadata } from "./batch.ts";
-
-/**
- * Hooks into sends. All methods are optional.
- *
- * @example Counting acknowledgements
- * ```ts
- * import type { ProducerInterceptor } from "./interceptors.ts";
- * let acked = 0;
- * const counter: ProducerInterceptor = { onAcknowledgement: (md, error) => { if (!error) acked++; } };
- * counter.onAcknowledgement?.({ topic: "t", partition: 0, offset: 0n, timestamp: 0 }, null);
- * console.assert(acked === 1);
- * ```
- */
-export interface ProducerInterceptor<K = unknown, V = unknown> {
-  /** Called before the record is serialized; may return a replacement. */
-  onSend?(record: ProducerRecord<K, V>): ProducerRecord<K, V> | void;
-  /** Called when a record was acknowledged, or failed after it was accepted. */
-  onAcknowledgement?(metadata: RecordMetadata | null, error: Error | null): void;
-  /** Called when `send()` fails before the record is queued (bad record, timeout). */
-  onSendError?(record: ProducerRecord<K, V>, error: Error): void;
-  /** Called by `close()`. */
-  close?(): void;
-}
+import type { ProducerRecord, RecordMetadata } from "../serde.ts";
+import type { ProducerInterceptor } from "../extensions.ts";
 
 /**
  * A chain of interceptors with error isolation.

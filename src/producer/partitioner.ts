@@ -15,31 +15,7 @@
  * @module
  */
 
-/** What the partitioner needs to know of a topic's partitions. */
-export interface PartitionView {
-  /** Number of partitions of the topic. */
-  partitionCount(topic: string): number;
-  /** Partitions of the topic whose leader is known, in ascending order. */
-  availablePartitions(topic: string): readonly number[];
-}
-
-/**
- * A user-supplied partitioner: returns the partition for a record.
- *
- * @example Route by a value field
- * ```ts
- * import type { PartitionerFunction } from "./partitioner.ts";
- * const byRegion: PartitionerFunction = (_topic, _key, value, n) =>
- *   (value as { region: number }).region % n;
- * console.assert(byRegion("t", null, { region: 7 }, 6) === 1);
- * ```
- */
-export type PartitionerFunction = (
-  topic: string,
-  key: Uint8Array | string | null,
-  value: unknown,
-  numPartitions: number,
-) => number;
+import type { PartitionView } from "../metadata.ts";
 
 /**
  * The uniform sticky partitioner of one topic.

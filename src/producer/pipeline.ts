@@ -26,13 +26,19 @@ import {
 import type { Metadata } from "../metadata.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import type { HeaderList } from "../protocol/record_batch.ts";
-import { type Bytes, type ProducerRecord, type Serializer, serializeField, toHeaderList, toTimestamp, validateTopic } from "../serde.ts";
+import {
+  type Bytes,
+  type ProducerRecord,
+  type RecordMetadata,
+  type SendCallback,
+  type Serializer,
+  serializeField, toHeaderList, toTimestamp, validateTopic } from "../serde.ts";
 import { NEEDS_MEMORY, type RecordAccumulator, TOO_LARGE } from "./accumulator.ts";
-import type { CALLBACK, RecordMetadata, SendCallback } from "./batch.ts";
+import type { CALLBACK } from "./batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { Interceptors } from "./interceptors.ts";
 import { partitionForKey } from "./murmur2.ts";
-import type { PartitionerFunction } from "./partitioner.ts";
+import type { PartitionerFunction } from "../extensions.ts";
 
 /** Settings and parts the pipeline uses. */
 export interface PipelineContext {

@@ -4,7 +4,7 @@
  * `KafkaProducer.configureDeliveryTimeout`).
  */
 
-import type { ProducerInterceptor } from "../../src/producer/interceptors.ts";
+import type { ProducerInterceptor } from "../../src/extensions.ts";
 import { describe, expect, test } from "bun:test";
 import { CONFIG_KEYS, configFromProperties, configTableMarkdown, resolveConfig, type ResolvedConfig } from "../../src/config.ts";
 import { ConfigError } from "../../src/errors.ts";

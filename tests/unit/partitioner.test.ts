@@ -6,7 +6,8 @@
  */
 
 import { describe, expect, test } from "bun:test";
-import { type PartitionView, StickyPartitioner } from "../../src/producer/partitioner.ts";
+import type { PartitionView } from "../../src/metadata.ts";
+import { StickyPartitioner } from "../../src/producer/partitioner.ts";
 import { draws, seededRandom } from "./support/producer.ts";
 
 function view(count: number, available: readonly number[] = Array.from({ length: count }, (_, i) => i)): PartitionView {

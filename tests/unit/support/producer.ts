@@ -8,7 +8,8 @@ import { Metadata } from "../../../src/metadata.ts";
 import type { MetadataResponse } from "../../../src/protocol/metadata.ts";
 import { type FieldValue, type HeaderList, RecordWriter } from "../../../src/protocol/record_batch.ts";
 import type { AccumulatorOptions } from "../../../src/producer/accumulator.ts";
-import { CALLBACK, ProducerBatch, type RecordMetadata } from "../../../src/producer/batch.ts";
+import { CALLBACK, ProducerBatch } from "../../../src/producer/batch.ts";
+import type { RecordMetadata } from "../../../src/serde.ts";
 
 /** A seeded PRNG (mulberry32) returning numbers in [0, 1), like `Math.random`. */
 export function seededRandom(seed: number): () => number {

@@ -9,8 +9,8 @@ const isNode = typeof globalThis.Deno === "undefined" && typeof globalThis.Bun =
 const base = isNode ? "./out/dist/" : "../";
 const ext = isNode ? ".js" : ".ts";
 const { autoConnect } = await import(`${base}runtime/auto${ext}`);
-const { runtimeIo } = await import(`${base}runtime/io${ext}`);
-const { runPerfTest } = await import(`${base}src/cli/producer_perf${ext}`);
+const { runtimeIo } = await import(`${base}cli/tools/runtime_io${ext}`);
+const { runPerfTest } = await import(`${base}cli/tools/producer_perf${ext}`);
 
 const usage = () => {
   const m = globalThis.Deno ? Deno.memoryUsage() : process.memoryUsage();

@@ -143,7 +143,7 @@ function payloadFile(recordSize, records) {
   const file = join(OUT, `payloads-${recordSize}x${records}.txt`);
   if (existsSync(file) && statSync(file).size === (recordSize + 1) * records) return file;
   const script = `
-    import { PayloadGenerator } from ${JSON.stringify(join(OUT, "dist/src/cli/random.js"))};
+    import { PayloadGenerator } from ${JSON.stringify(join(OUT, "dist/cli/tools/random.js"))};
     import { openSync, writeSync, closeSync } from "node:fs";
     const [file, size, n] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
     const gen = new PayloadGenerator({ kind: "size", recordSize: size });

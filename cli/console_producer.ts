@@ -2,7 +2,7 @@
 /**
  * `edgekafka-console-producer`: reads lines from standard input and sends
  * each as a record, like Kafka's `kafka-console-producer`. The tool is
- * `src/cli/console_producer.ts`; this file only binds it to the runtime.
+ * `cli/tools/console_producer.ts`; this file only binds it to the runtime.
  *
  * @example Running it
  * ```sh
@@ -16,8 +16,8 @@
 
 import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
 import { autoConnect } from "../runtime/auto.ts";
-import { exitProcess, runtimeIo } from "../runtime/io.ts";
-import { runConsoleProducer } from "../src/cli/console_producer.ts";
+import { exitProcess, runtimeIo } from "./tools/runtime_io.ts";
+import { runConsoleProducer } from "./tools/console_producer.ts";
 
 const io = await runtimeIo();
 let code: number;

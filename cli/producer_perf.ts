@@ -2,7 +2,7 @@
 /**
  * `edgekafka-producer-perf-test`: measures producer throughput and latency
  * with the options and output of Kafka's `kafka-producer-perf-test`
- * (`ProducerPerformance`). The tool is `src/cli/producer_perf.ts`; this file
+ * (`ProducerPerformance`). The tool is `cli/tools/producer_perf.ts`; this file
  * only binds it to the runtime.
  *
  * @example Running it
@@ -18,8 +18,8 @@
 
 import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
 import { autoConnect } from "../runtime/auto.ts";
-import { exitProcess, runtimeIo } from "../runtime/io.ts";
-import { runPerfTest } from "../src/cli/producer_perf.ts";
+import { exitProcess, runtimeIo } from "./tools/runtime_io.ts";
+import { runPerfTest } from "./tools/producer_perf.ts";
 
 const io = await runtimeIo();
 let code: number;

@@ -25,8 +25,8 @@
 //   [--compression none|gzip] [--batch-size 65536] [--buffer-memory 33554432] [--partitions 6]
 
 import { Buffer } from "node:buffer";
-import { PerfStats } from "../out/dist/src/cli/perf_stats.js";
-import { PayloadGenerator } from "../out/dist/src/cli/random.js";
+import { PerfStats } from "../out/dist/cli/tools/perf_stats.js";
+import { PayloadGenerator } from "../out/dist/cli/tools/random.js";
 
 const RECORD_OVERHEAD = 64; // the perf tool's SendGate account per record
 const WIRE_OVERHEAD = 10; // a record's varints and attributes in a v2 batch (about 8-10 bytes)

@@ -1,5 +1,5 @@
 /**
- * `edgekafka-console-producer` (cli/console_producer.ts, src/cli/):
+ * `edgekafka-console-producer` (cli/console_producer.ts, cli/tools/):
  *
  * - without a broker: the line splitter (Java's readLine terminators, chunk
  *   boundaries anywhere), LineMessageReader's rules, the properties format,
@@ -19,11 +19,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { autoConnect } from "../../runtime/auto.ts";
-import { consoleConfig } from "../../src/cli/console_options.ts";
-import { runConsoleProducer } from "../../src/cli/console_producer.ts";
-import type { CliIo } from "../../src/cli/io.ts";
-import { LineParseError, LineRecordParser, lineReaderConfig, LineSplitter } from "../../src/cli/line_reader.ts";
-import { parseKeyValueArgs, parseProperties } from "../../src/cli/properties.ts";
+import { consoleConfig } from "../../cli/tools/console_options.ts";
+import { runConsoleProducer } from "../../cli/tools/console_producer.ts";
+import type { CliIo } from "../../cli/tools/io.ts";
+import { LineParseError, LineRecordParser, lineReaderConfig, LineSplitter } from "../../cli/tools/line_reader.ts";
+import { parseKeyValueArgs, parseProperties } from "../../cli/tools/properties.ts";
 import { cluster, createTopic, kcatRead, type KcatRecord, ROOT, text, uniqueTopic } from "../helpers/kafka.ts";
 
 type Runtime = "bun" | "deno" | "node";
@@ -56,7 +56,7 @@ function runTool(runtime: Runtime, args: string[], input: string | Uint8Array = 
 
 /** Rebuilds dist/ with tsc when a source is newer than the built tools. */
 function ensureDist(): void {
-  const outputs = ["dist/cli/console_producer.js", "dist/cli/producer_perf.js", "dist/src/cli/console_producer.js"].map((f) => join(ROOT, f));
+  const outputs = ["dist/cli/console_producer.js", "dist/cli/producer_perf.js", "dist/cli/tools/console_producer.js"].map((f) => join(ROOT, f));
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
       const p = join(dir, e.name);

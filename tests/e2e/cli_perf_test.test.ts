@@ -1,5 +1,5 @@
 /**
- * `edgekafka-producer-perf-test` (cli/producer_perf.ts, src/cli/):
+ * `edgekafka-producer-perf-test` (cli/producer_perf.ts, cli/tools/):
  *
  * - against Java itself (a small program run with the broker's JDK): number
  *   formatting (`%.1f`, `%.2f`, `%f`), `SplittableRandom(0)` letters and
@@ -19,13 +19,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CliIo } from "../../src/cli/io.ts";
-import { javaFixed } from "../../src/cli/java_format.ts";
-import { scannerTokens } from "../../src/cli/perf_options.ts";
-import { PerfStats } from "../../src/cli/perf_stats.ts";
-import { runPerfTest } from "../../src/cli/producer_perf.ts";
-import { JavaSplittableRandom, PayloadGenerator } from "../../src/cli/random.ts";
-import { ThroughputThrottler } from "../../src/cli/throttler.ts";
+import type { CliIo } from "../../cli/tools/io.ts";
+import { javaFixed } from "../../cli/tools/java_format.ts";
+import { scannerTokens } from "../../cli/tools/perf_options.ts";
+import { PerfStats } from "../../cli/tools/perf_stats.ts";
+import { runPerfTest } from "../../cli/tools/producer_perf.ts";
+import { JavaSplittableRandom, PayloadGenerator } from "../../cli/tools/random.ts";
+import { ThroughputThrottler } from "../../cli/tools/throttler.ts";
 import { cluster, createTopic, kafkaSh, kcatRead, ROOT, text, uniqueTopic } from "../helpers/kafka.ts";
 
 type Runtime = "bun" | "deno" | "node";
@@ -53,7 +53,7 @@ function perf(runtime: Runtime, args: string[], timeoutMs = 180_000): { code: nu
 
 /** Rebuilds dist/ with tsc when a source is newer than the built tools. */
 function ensureDist(): void {
-  const outputs = ["dist/cli/producer_perf.js", "dist/src/cli/producer_perf.js"].map((f) => join(ROOT, f));
+  const outputs = ["dist/cli/producer_perf.js", "dist/cli/tools/producer_perf.js"].map((f) => join(ROOT, f));
   const newest = (dir: string): number =>
     readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
       const p = join(dir, e.name);

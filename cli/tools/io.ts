@@ -1,6 +1,6 @@
 /**
- * The seam between the command-line tools (runtime-free, in `src/cli/`) and
- * the runtime they run on (`runtime/io.ts`): arguments, standard streams,
+ * The seam between the command-line tools (runtime-free, in `cli/tools/`) and
+ * the runtime they run on (`cli/tools/runtime_io.ts`): arguments, standard streams,
  * files, signals and the event loop. Everything a tool does outside the
  * producer goes through a {@linkcode CliIo}, so the tools run unchanged on
  * Deno, Bun and Node, and tests can drive them with an in-memory one.
@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { ProducerOptions } from "../config.ts";
-import { Producer } from "../producer.ts";
+import { Producer, type ProducerOptions } from "../../mod.ts";
 
 /**
  * A signal the tools react to (Java's shutdown hook: close the producer, then exit).

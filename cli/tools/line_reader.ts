@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ProducerRecord } from "../serde.ts";
+import type { ProducerRecord } from "../../mod.ts";
 
 /**
  * Splits byte chunks into lines. Feed a chunk, take lines until `next()`

@@ -22,9 +22,7 @@
  * @module
  */
 
-import type { Producer } from "../producer.ts";
-import type { ProducerRecord } from "../serde.ts";
-import { VERSION } from "../version.ts";
+import { type Producer, type ProducerRecord, VERSION } from "../../mod.ts";
 import { UsageError } from "./args.ts";
 import { CONSOLE_TOOL, type ConsoleConfig, consoleConfig, consoleHelp } from "./console_options.ts";
 import { createToolProducer, errorText, type ToolContext } from "./io.ts";

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { Producer } from "../producer.ts";
+import type { Producer } from "../../mod.ts";
 import { UsageError } from "./args.ts";
 import { createToolProducer, errorText, type ToolContext } from "./io.ts";
 import { PERF_TOOL, type PerfConfig, perfConfig, perfHelp } from "./perf_options.ts";

@@ -1,7 +1,8 @@
 /**
  * The command-line tools' runtime glue: a {@linkcode CliIo} (arguments,
  * standard streams, files, signals, the event loop) for Deno, Bun and Node.
- * The tools themselves (`src/cli/`) never touch a runtime.
+ * The rest of the tools (`cli/tools/`) never touch a runtime; this module
+ * lives with them, not in `runtime/`, because only the tools need it.
  *
  * Per runtime:
  * - stdin: Deno reads `Deno.stdin` into fresh 64 KiB buffers (a short read
@@ -23,8 +24,8 @@
  * @module
  */
 
-import type { CliIo, InterruptSignal } from "../src/cli/io.ts";
-import { detectRuntime } from "./auto.ts";
+import type { CliIo, InterruptSignal } from "./io.ts";
+import { detectRuntime } from "../../runtime/auto.ts";
 
 /** The parts of `Deno` used here (tsc has no Deno lib, so declared locally). */
 interface DenoNamespace {
@@ -80,7 +81,7 @@ function absolute(cwd: string, path: string): string {
  *
  * @example Usage (an entry point)
  * ```ts ignore
- * import { exitProcess, runtimeIo } from "../runtime/io.ts";
+ * import { exitProcess, runtimeIo } from "./runtime_io.ts";
  * const io = await runtimeIo();
  * io.stdout(`${io.args.length} arguments\n`);
  * await io.flush();

@@ -1,5 +1,5 @@
 /**
- * edgekafka: a Kafka producer for Deno, Bun, Node.js and Cloudflare Workers,
+ * edgekafka: a Kafka producer for Deno, Bun and Node.js,
  * built like the Java `KafkaProducer`, without native addons.
  *
  * @example Producing a record
@@ -13,12 +13,10 @@
  * @module
  */
 
-import { autoConnect } from "./runtime/auto.ts";
-import { setGzipLoader } from "./src/producer/compression.ts";
-import { setDefaultConnect } from "./src/transport.ts";
+import { autoPlatform } from "./runtime/auto.ts";
+import { setDefaultPlatform } from "./src/platform.ts";
 
-setDefaultConnect(autoConnect);
-setGzipLoader(async () => (await import("./runtime/gzip.ts")).loadNativeGzip());
+setDefaultPlatform(autoPlatform);
 
 export { Producer } from "./src/producer.ts";
 export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer.ts";
@@ -28,7 +26,8 @@ export type { Bytes, Headers, ProducerRecord, RecordMetadata, SendCallback, Seri
 export type { PartitionerFunction, ProducerInterceptor } from "./src/extensions.ts";
 export type { Logger, LogFields } from "./src/logger.ts";
 export type { Connect, Socket, SocketHandlers, SocketOptions } from "./src/socket.ts";
-export { setDefaultConnect } from "./src/transport.ts";
+export type { Codec, Platform, PlatformCodecs } from "./src/platform.ts";
+export { setDefaultPlatform } from "./src/platform.ts";
 export { murmur2, partitionForKey } from "./src/producer/murmur2.ts";
 export {
   ApiError,
@@ -71,3 +70,4 @@ export {
   UnsupportedVersionError,
 } from "./src/protocol/api_errors.ts";
 export { ErrorCode } from "./src/protocol/error_codes.ts";
+export { VERSION } from "./src/version.ts";

@@ -1,17 +1,19 @@
 /**
- * Picks the socket adapter for the JavaScript runtime this code runs on.
+ * Picks the platform (socket adapter and native codecs) for the JavaScript
+ * runtime this code runs on.
  *
  * Each adapter is loaded with a dynamic `import()` only once the runtime is
  * known, so loading this module on one runtime never loads another
  * runtime's adapter (Deno's would fail on Node, Node's `node:net` is not
  * wanted on Deno when `Deno.connect` is there).
  *
- * Cloudflare Workers are reported as `"unknown"`: use
- * `runtime/cloudflare.ts` there explicitly.
+ * Any other runtime (Cloudflare Workers among them: there is no adapter for
+ * them yet) is reported as `"unknown"`; pass a socket adapter explicitly.
  *
  * @module
  */
 
+import type { Platform, PlatformCodecs } from "../src/platform.ts";
 import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
 
@@ -51,48 +53,49 @@ export function detectRuntime(): RuntimeName {
   const g = globalThis as RuntimeGlobals;
   if (typeof g.Deno?.version?.deno === "string") return "deno";
   if (typeof g.Bun?.version === "string") return "bun";
-  // Workers with `nodejs_compat` also report a Node version.
+  // Workers with `nodejs_compat` also report a Node version: not Node, no adapter here.
   if (g.navigator?.userAgent === "Cloudflare-Workers") return "unknown";
   if (typeof g.process?.versions?.node === "string") return "node";
   return "unknown";
 }
 
 /**
- * Loads the socket adapter of the current runtime (see
- * {@linkcode detectRuntime}) and returns its `connect`.
- *
- * Rejects with a `KafkaError` on an unknown runtime.
+ * Loads the platform of the current runtime (see {@linkcode detectRuntime}):
+ * its adapter module, with a dynamic `import()` so no runtime loads
+ * another's. Rejects with a `KafkaError` on an unknown runtime.
  *
  * @example Usage
  * ```ts
- * import { loadConnect } from "./auto.ts";
- * const connect = await loadConnect();
- * console.assert(typeof connect === "function");
+ * import { loadPlatform } from "./auto.ts";
+ * const platform = await loadPlatform();
+ * console.assert(typeof platform.connect === "function");
  * ```
  */
-export async function loadConnect(): Promise<Connect> {
+export async function loadPlatform(): Promise<Platform> {
   const runtime = detectRuntime();
   switch (runtime) {
     case "deno":
-      return (await import("./deno.ts")).connect;
+      return (await import("./deno.ts")).platform;
     case "bun":
-      return (await import("./bun.ts")).connect;
+      return (await import("./bun.ts")).platform;
     case "node":
-      return (await import("./node.ts")).connect;
+      return (await import("./node.ts")).platform;
     default:
       throw new KafkaError(
-        "Cannot tell which runtime this is: pass a socket adapter from \"runtime/\" explicitly",
+        'Cannot tell which runtime this is: pass a platform from "runtime/" (the "platform" option) explicitly',
       );
   }
 }
 
-/** The adapter load started by the first {@linkcode autoConnect} call. */
-let adapter: Promise<Connect> | undefined;
+/** The platform load started by the first connect; guards `loaded`. */
+let loading: Promise<Platform> | undefined;
+/** The current runtime's platform once loaded; `undefined` until then. */
+let loaded: Platform | undefined;
 
 /**
  * A {@linkcode Connect} for whatever runtime this is: the first call loads
- * the runtime's adapter (see {@linkcode loadConnect}), every call delegates
- * to it. On an unknown runtime every call rejects with a `KafkaError`.
+ * the runtime's platform (see {@linkcode loadPlatform}), every call delegates
+ * to its `connect`. On an unknown runtime every call rejects with a `KafkaError`.
  *
  * @example Usage
  * ```ts ignore
@@ -105,6 +108,26 @@ let adapter: Promise<Connect> | undefined;
  * ```
  */
 export const autoConnect: Connect = async (options, handlers) => {
-  adapter ??= loadConnect();
-  return (await adapter)(options, handlers);
+  loading ??= loadPlatform().then((p) => (loaded = p));
+  return (await loading).connect(options, handlers);
 };
+
+/**
+ * The current runtime's platform, loaded on first use: `connect` loads it
+ * (a producer connects before it compresses anything), and `codecs` are the
+ * loaded platform's (none before, so the core's portable codecs are used).
+ * `mod.ts` registers it as the default.
+ *
+ * @example Usage
+ * ```ts
+ * import { autoPlatform } from "./auto.ts";
+ * console.assert(autoPlatform.name === "auto" && typeof autoPlatform.connect === "function");
+ * ```
+ */
+export const autoPlatform: Platform = Object.freeze({
+  name: "auto",
+  connect: autoConnect,
+  get codecs(): PlatformCodecs | undefined {
+    return loaded?.codecs;
+  },
+});

@@ -20,9 +20,20 @@
  * @module
  */
 
-import type { Connect, Socket, SocketHandlers, SocketOptions } from "../src/socket.ts";
+import type { Connect, Socket, SocketHandlers } from "../src/socket.ts";
 import type { ConnectionError } from "../src/errors.ts";
-import { closedByPeer, failed, formatAddress, handlerThrew, timedOut, wasClosed } from "./socket_errors.ts";
+import {
+  closedByPeer,
+  failed,
+  formatAddress,
+  handlerThrew,
+  type PendingWrite,
+  settleClose,
+  timedOut,
+  wasClosed,
+} from "./socket_errors.ts";
+import type { Platform } from "../src/platform.ts";
+import { zlibCodecs } from "./zlib.ts";
 
 /**
  * The part of Bun's `Socket` used here. Declared locally so that the Node
@@ -54,13 +65,6 @@ interface BunNamespace {
     allowHalfOpen: boolean;
     socket: BunSocketHandler;
   }): Promise<BunSocket>;
-}
-
-/** A `write` that has not settled yet; `chunk` is what is still unwritten. */
-interface PendingWrite {
-  chunk: Uint8Array;
-  resolve(): void;
-  reject(error: Error): void;
 }
 
 /**
@@ -233,9 +237,19 @@ class BunTcpSocket implements Socket {
     }
     const pending = this.#queue;
     this.#queue = [];
-    const writeError = error ?? wasClosed(this.#address);
-    for (const write of pending) write.reject(writeError);
-    if (error === undefined) queueMicrotask(() => this.#handlers.onClose());
-    else this.#handlers.onClose(error);
+    settleClose(pending, error, this.#address, this.#handlers);
   }
 }
+
+/**
+ * Bun's platform: sockets through {@linkcode connect}, gzip through
+ * `node:zlib`. `mod.ts` registers it as the default on Bun; pass it as the
+ * `platform` option to choose it explicitly.
+ *
+ * @example Usage
+ * ```ts
+ * import { platform } from "./bun.ts";
+ * console.assert(platform.name === "bun" && platform.codecs?.gzip !== undefined);
+ * ```
+ */
+export const platform: Platform = Object.freeze({ name: "bun", connect, codecs: zlibCodecs });

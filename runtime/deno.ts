@@ -16,7 +16,18 @@
 
 import type { Connect, Socket, SocketHandlers, SocketOptions } from "../src/socket.ts";
 import type { ConnectionError } from "../src/errors.ts";
-import { closedByPeer, failed, formatAddress, handlerThrew, timedOut, wasClosed } from "./socket_errors.ts";
+import {
+  closedByPeer,
+  failed,
+  formatAddress,
+  handlerThrew,
+  type PendingWrite,
+  settleClose,
+  timedOut,
+  wasClosed,
+} from "./socket_errors.ts";
+import type { Platform } from "../src/platform.ts";
+import { zlibCodecs } from "./zlib.ts";
 
 /** The part of `Deno.TcpConn` used here (tsc has no Deno lib, so declared locally). */
 interface DenoTcpConn {
@@ -34,13 +45,6 @@ interface DenoNamespace {
     transport: "tcp";
     signal?: AbortSignal;
   }): Promise<DenoTcpConn>;
-}
-
-/** A `write` that has not settled yet; `chunk` shrinks as parts are written. */
-interface PendingWrite {
-  chunk: Uint8Array;
-  resolve(): void;
-  reject(error: Error): void;
 }
 
 /**
@@ -202,10 +206,7 @@ class DenoSocket implements Socket {
     closeQuietly(this.#conn);
     const pending = this.#queue;
     this.#queue = [];
-    const writeError = error ?? wasClosed(this.#address);
-    for (const write of pending) write.reject(writeError);
-    if (error === undefined) queueMicrotask(() => this.#handlers.onClose());
-    else this.#handlers.onClose(error);
+    settleClose(pending, error, this.#address, this.#handlers);
   }
 }
 
@@ -216,3 +217,16 @@ function closeQuietly(conn: DenoTcpConn): void {
     // Already closed by Deno after an error: nothing left to release.
   }
 }
+
+/**
+ * Deno's platform: sockets through {@linkcode connect}, gzip through
+ * `node:zlib`. `mod.ts` registers it as the default on Deno; pass it as the
+ * `platform` option to choose it explicitly.
+ *
+ * @example Usage
+ * ```ts
+ * import { platform } from "./deno.ts";
+ * console.assert(platform.name === "deno" && platform.codecs?.gzip !== undefined);
+ * ```
+ */
+export const platform: Platform = Object.freeze({ name: "deno", connect, codecs: zlibCodecs });

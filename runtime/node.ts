@@ -18,16 +18,20 @@
  */
 
 import { createConnection, type Socket as NetSocket } from "node:net";
-import type { Connect, Socket, SocketHandlers, SocketOptions } from "../src/socket.ts";
+import type { Connect, Socket, SocketHandlers } from "../src/socket.ts";
 import type { ConnectionError } from "../src/errors.ts";
-import { closedByPeer, failed, formatAddress, handlerThrew, timedOut, wasClosed } from "./socket_errors.ts";
-
-/** A `write` that has not settled yet. */
-interface PendingWrite {
-  chunk: Uint8Array;
-  resolve(): void;
-  reject(error: Error): void;
-}
+import {
+  closedByPeer,
+  failed,
+  formatAddress,
+  handlerThrew,
+  type PendingWrite,
+  settleClose,
+  timedOut,
+  wasClosed,
+} from "./socket_errors.ts";
+import type { Platform } from "../src/platform.ts";
+import { zlibCodecs } from "./zlib.ts";
 
 /**
  * Opens a TCP connection with `net.createConnection` and sets `TCP_NODELAY`.
@@ -167,12 +171,21 @@ class NodeSocket implements Socket {
     const pending = [...this.#inFlight, ...this.#waiting];
     this.#inFlight.clear();
     this.#waiting = [];
-    const writeError = error ?? wasClosed(this.#address);
-    for (const write of pending) write.reject(writeError);
     // The kernel still sends what it holds, then FIN; Node's own unsent
-    // buffer is dropped (those writes were rejected above).
-    this.#raw.destroy();
-    if (error === undefined) queueMicrotask(() => this.#handlers.onClose());
-    else this.#handlers.onClose(error);
+    // buffer is dropped (those writes were rejected first).
+    settleClose(pending, error, this.#address, this.#handlers, () => this.#raw.destroy());
   }
 }
+
+/**
+ * Node.js's platform: sockets through {@linkcode connect}, gzip through
+ * `node:zlib`. `mod.ts` registers it as the default on Node.js; pass it as the
+ * `platform` option to choose it explicitly.
+ *
+ * @example Usage
+ * ```ts
+ * import { platform } from "./node.ts";
+ * console.assert(platform.name === "node" && platform.codecs?.gzip !== undefined);
+ * ```
+ */
+export const platform: Platform = Object.freeze({ name: "node", connect, codecs: zlibCodecs });

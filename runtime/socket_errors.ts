@@ -5,7 +5,7 @@
  */
 
 import { ConnectionError, TimeoutError } from "../src/errors.ts";
-import type { SocketOptions } from "../src/socket.ts";
+import type { SocketHandlers, SocketOptions } from "../src/socket.ts";
 
 /**
  * `host:port` for messages (IPv6 in brackets).
@@ -107,4 +107,45 @@ export function wasClosed(address: string): ConnectionError {
  */
 export function handlerThrew(address: string, cause: unknown): ConnectionError {
   return new ConnectionError(`Connection to "${address}" was closed because its data handler threw: ${describeError(cause)}`, { cause });
+}
+
+/**
+ * A `write` that has not settled yet; adapters that write in parts shrink
+ * `chunk` to what is still unwritten.
+ */
+export interface PendingWrite {
+  chunk: Uint8Array;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The common end of every adapter's socket: rejects the writes still
+ * pending (with `error`, or "closed" after our own `close()`), then reports to
+ * `onClose` once — from a microtask after `close()`, so never inside it, and
+ * at once with the error otherwise. `release` (the runtime's own teardown)
+ * runs between the two, after every pending write has been rejected, so a
+ * write callback the teardown fires cannot resolve a write first.
+ *
+ * @example Usage
+ * ```ts
+ * import { type PendingWrite, settleClose } from "./socket_errors.ts";
+ * let rejected = 0;
+ * const pending: PendingWrite[] = [{ chunk: new Uint8Array(1), resolve: () => {}, reject: () => void rejected++ }];
+ * settleClose(pending, undefined, "127.0.0.1:9092", { onData: () => {}, onClose: () => {} });
+ * console.assert(rejected === 1);
+ * ```
+ */
+export function settleClose(
+  pending: readonly PendingWrite[],
+  error: ConnectionError | undefined,
+  address: string,
+  handlers: SocketHandlers,
+  release?: () => void,
+): void {
+  const writeError = error ?? wasClosed(address);
+  for (const write of pending) write.reject(writeError);
+  release?.();
+  if (error === undefined) queueMicrotask(() => handlers.onClose());
+  else handlers.onClose(error);
 }

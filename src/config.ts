@@ -22,6 +22,7 @@
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
+import type { Platform } from "./platform.ts";
 import type { Connect } from "./socket.ts";
 import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec, show } from "./config_keys.ts";
 
@@ -112,7 +113,9 @@ export interface ProducerOptions {
   securityProtocol?: "PLAINTEXT";
   /** Where edgekafka logs (default: silent). */
   logger?: Logger;
-  /** The socket transport (default null: the current runtime's). */
+  /** What differs per runtime: sockets and native codecs (default null: the current runtime's). */
+  platform?: Platform | null;
+  /** The socket transport; replaces the platform's (default null: the platform's). */
   connect?: Connect | null;
 }
 
@@ -169,8 +172,9 @@ export interface ResolvedConfig {
   readonly valueSerializer: Serializer | null;
   readonly securityProtocol: "PLAINTEXT";
   readonly logger: Logger;
+  readonly platform: Platform | null;
   readonly connect: Connect | null;
-  /** Java names of the keys the user set (camelCase for `logger`, `connect`). */
+  /** Java names of the keys the user set (camelCase for `logger`, `platform`, `connect`). */
   readonly explicit: ReadonlySet<string>;
   /** Informational lines for the producer to log (adjusted or ignored settings). */
   readonly notes: string[];

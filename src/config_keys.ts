@@ -263,6 +263,14 @@ const logger: Parse = (value) => {
   throw new Invalid("expected a logger with debug, info, warn and error methods");
 };
 
+const platformOrNull: Parse = (value) => {
+  const object = value as Record<string, unknown> | null;
+  if (object === null || (typeof object === "object" && typeof object.name === "string" && isFunction(object.connect))) {
+    return object;
+  }
+  throw new Invalid("expected a platform with a name and a connect function");
+};
+
 const functionOrNull: Parse = (value) => {
   if (value === null || isFunction(value)) return value;
   throw new Invalid("expected a function");
@@ -329,7 +337,8 @@ const ROWS: Row[] = [
     "Turns values into bytes; null passes Uint8Array, string (UTF-8) and null through."],
   ["security.protocol", "securityProtocol", `"PLAINTEXT"`, "PLAINTEXT", securityProtocol, "Only PLAINTEXT is supported."],
   [null, "logger", "Logger", silentLogger, logger, "Where edgekafka logs (console fits).", "silent"],
-  [null, "connect", "Connect | null", null, functionOrNull, "The socket transport; null picks the current runtime's."],
+  [null, "platform", "Platform | null", null, platformOrNull, "What differs per runtime (sockets, native codecs); null picks the current runtime's."],
+  [null, "connect", "Connect | null", null, functionOrNull, "The socket transport; replaces the platform's. null keeps the platform's."],
 ];
 
 /** Turns a parser's {@linkcode Invalid} into the key's `ConfigError`. */

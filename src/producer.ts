@@ -23,7 +23,7 @@ import { Coordinators } from "./producer/coordinator.ts";
 import { Sender } from "./producer/sender.ts";
 import { type GroupMetadata, TransactionManager, type TransactionOffsets } from "./producer/transactions.ts";
 import type { Bytes, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./serde.ts";
-import { resolveConnect } from "./transport.ts";
+import { resolvePlatform } from "./platform.ts";
 
 /** Options of one `send()`. */
 export interface SendOptions {
@@ -87,7 +87,8 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
     const config = (this.config = resolveConfig(options as ProducerOptions));
     const logger = (this.#logger = config.logger);
     for (const note of config.notes) logger.info(note);
-    const connect = resolveConnect(config.connect);
+    const platform = resolvePlatform(config.platform, config.connect);
+    const connect = platform.connect;
     void crc32cReady();
     this.#metadata = new Metadata({
       bootstrap: config.bootstrapServers,
@@ -157,7 +158,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       client: this.#client,
       idempotence,
       hooks: this.#transactions ?? undefined,
-      compressor: compressorFor(config.compressionType, config.compressionGzipLevel, true),
+      compressor: compressorFor(config.compressionType, config.compressionGzipLevel, platform),
       metrics: this.#metrics,
       logger,
       acks: config.acks,

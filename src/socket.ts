@@ -1,7 +1,7 @@
 /**
  * The transport seam: the only thing the core needs from a runtime is a TCP
  * socket with this shape. Implementations live in `runtime/` (Deno, Bun,
- * Node.js, Cloudflare Workers); nothing in `src/` touches a runtime global.
+ * Node.js); nothing in `src/` touches a runtime global.
  *
  * @module
  */

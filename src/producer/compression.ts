@@ -1,42 +1,25 @@
 /**
- * Record compression. `gzip` uses the runtime's native zlib when `mod.ts`
- * registered one (Node, Bun and Deno all have `node:zlib`: 1.4–1.8× faster
- * than JavaScript, and a better ratio), else `fflate`; both write standard
- * gzip. The other codecs Kafka knows (snappy, lz4, zstd) are refused by the
- * configuration for now.
+ * Record compression. `gzip` uses the platform's native codec when it has one
+ * (Node, Bun and Deno all have `node:zlib`: 1.4–1.8× faster than JavaScript,
+ * and a better ratio), else `fflate`; both write standard gzip. The other
+ * codecs Kafka knows (snappy, lz4, zstd) are refused by the configuration for
+ * now.
  *
  * @module
  */
 
 import { gunzipSync, gzipSync } from "fflate";
+import type { Platform } from "../platform.ts";
 import type { Compressor } from "./batch.ts";
 
 /** Codec ids of the batch attributes. */
 export const CODEC_GZIP = 1;
 
-/** A native gzip: compresses `data` at zlib `level` (1–9), MTIME 0. */
-export type GzipFunction = (data: Uint8Array, level: number) => Uint8Array;
-
-/** Loads the runtime's native gzip (registered by `mod.ts`); resolves `null` if there is none. */
-let nativeLoader: (() => Promise<GzipFunction | null>) | null = null;
-let nativeLoading: Promise<void> | null = null;
-let nativeGzip: GzipFunction | null = null;
-
-/**
- * Registers how to load the runtime's native gzip (done by `mod.ts`).
- *
- * @example Usage
- * ```ts ignore
- * import { setGzipLoader } from "./compression.ts";
- * setGzipLoader(async () => (await import("../../runtime/gzip.ts")).loadNativeGzip());
- * ```
- */
-export function setGzipLoader(loader: () => Promise<GzipFunction | null>): void {
-  nativeLoader = loader;
-}
-
 /**
  * The compressor for `compression.type`, or `null` for `"none"`.
+ *
+ * @param platform Where a native codec may come from; read at each batch, so
+ *   a platform that loads its codecs lazily is used as soon as it has them.
  *
  * @example Usage
  * ```ts
@@ -45,19 +28,18 @@ export function setGzipLoader(loader: () => Promise<GzipFunction | null>): void 
  * console.assert(gzip.codec === 1 && gzip.compress(new Uint8Array(1000)).length < 100);
  * ```
  */
-export function compressorFor(type: "none" | "gzip", level: number, native = false): Compressor | null {
+export function compressorFor(type: "none" | "gzip", level: number, platform?: Platform): Compressor | null {
   if (type === "none") return null;
   // Kafka's default gzip level is the zlib default, 6; fflate's is the same.
   // mtime 0, as Java writes: the same records compress to the same bytes.
   const lvl = (level < 0 ? 6 : level) as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
   const opts = { level: lvl, mtime: 0 };
-  if (native && nativeLoader !== null) {
-    // Until the native module is loaded (a dynamic import), fflate does the work.
-    nativeLoading ??= nativeLoader().then((f) => void (nativeGzip = f), () => {});
-  }
   return {
     codec: CODEC_GZIP,
-    compress: (records) => (native && nativeGzip !== null ? nativeGzip(records, lvl) : gzipSync(records, opts)),
+    compress: (records) => {
+      const native = platform?.codecs?.gzip;
+      return native !== undefined ? native.compress(records, lvl) : gzipSync(records, opts);
+    },
   };
 }
 

@@ -82,9 +82,9 @@ console.log(JSON.stringify({ ok, ...report, checks }));
 if (g.Deno) g.Deno.exit(ok ? 0 : 1);
 else g.process!.exit(ok ? 0 : 1);
 
-/** `loadConnect` picks this runtime's adapter; `autoConnect` works. */
+/** `loadPlatform` picks this runtime's adapter; `autoConnect` works; `autoPlatform` then has its codecs. */
 async function autoPick(): Promise<Omit<Check, "name">> {
-  const picked = await auto.loadConnect();
+  const picked = (await auto.loadPlatform()).connect;
   const sameAdapter = runtime === adapterName;
   const probe = openProbe(false);
   const socket = await auto.autoConnect({ host: HOST, port, connectTimeoutMs: 5000 }, probe.handlers);

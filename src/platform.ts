@@ -1,0 +1,109 @@
+/**
+ * The platform seam: everything the runtime-free core needs from the runtime
+ * it runs on, in one object set once per producer. Today that is how to open
+ * a socket ({@linkcode Connect}) and the runtime's native codecs; each
+ * runtime's default lives in `runtime/` (`runtime/node.ts`, `bun.ts`,
+ * `deno.ts` export a `platform`), and `mod.ts` registers the current
+ * runtime's as the default, so `src/` never imports runtime code.
+ *
+ * @module
+ */
+
+import { ConfigError } from "./errors.ts";
+import type { Connect } from "./socket.ts";
+
+/**
+ * A record codec the runtime provides natively. Kafka compresses the records
+ * section of a batch; `compress` gets those bytes and returns the codec's
+ * standard stream (for gzip: RFC 1952 with MTIME 0).
+ *
+ * @example A codec that stores (tests only)
+ * ```ts
+ * import type { Codec } from "./platform.ts";
+ * const identity: Codec = { compress: (data) => data.slice(), decompress: (data) => data.slice() };
+ * console.assert(identity.compress(new Uint8Array([1]), 6).length === 1);
+ * ```
+ */
+export interface Codec {
+  /** Compresses `data` at `level` (the codec's own scale, already resolved from the config). */
+  compress(data: Uint8Array, level: number): Uint8Array;
+  /** Decompresses what `compress` (or any writer of the format) produced. */
+  decompress(data: Uint8Array): Uint8Array;
+}
+
+/** Native codecs by Kafka `compression.type`; a missing one uses the core's portable codec. */
+export interface PlatformCodecs {
+  /** gzip (e.g. `node:zlib`); the core falls back to `fflate`. */
+  readonly gzip?: Codec;
+}
+
+/**
+ * What differs per runtime.
+ *
+ * @example A platform for tests: a custom socket, the core's codecs
+ * ```ts
+ * import type { Platform } from "./platform.ts";
+ * const platform: Platform = {
+ *   name: "memory",
+ *   connect: async (_options, handlers) => ({ write: async () => {}, close: () => handlers.onClose() }),
+ * };
+ * console.assert(platform.codecs === undefined);
+ * ```
+ */
+export interface Platform {
+  /** The runtime's name, for logs (`"node"`, `"bun"`, `"deno"`, …). */
+  readonly name: string;
+  /** Opens a socket to a broker. */
+  readonly connect: Connect;
+  /** Native codecs; read at each use, so a platform may fill them in once it has loaded them. */
+  readonly codecs?: PlatformCodecs;
+}
+
+/** The platform producers use when none is given; set once by `mod.ts`. */
+let defaultPlatform: Platform | null = null;
+
+/**
+ * Sets the platform producers use when they are given none (`mod.ts` does
+ * this with the current runtime's).
+ *
+ * @example Registering Node's platform
+ * ```ts
+ * import { setDefaultPlatform } from "./platform.ts";
+ * import { platform } from "../runtime/node.ts";
+ * setDefaultPlatform(platform);
+ * ```
+ */
+export function setDefaultPlatform(platform: Platform): void {
+  defaultPlatform = platform;
+}
+
+/**
+ * The platform a producer uses: the given one, else the registered default;
+ * a given `connect` replaces the platform's socket adapter.
+ *
+ * @example Usage
+ * ```ts
+ * import { resolvePlatform } from "./platform.ts";
+ * const connect = async () => ({ write: async () => {}, close: () => {} });
+ * console.assert(resolvePlatform(null, connect).connect === connect);
+ * ```
+ */
+export function resolvePlatform(given: Platform | null, connect: Connect | null): Platform {
+  const platform = given ?? defaultPlatform;
+  if (platform === null) {
+    if (connect !== null) return { name: "custom", connect };
+    throw new ConfigError(
+      "platform",
+      'No platform for this runtime: pass the "platform" option, e.g. `import { platform } from "@edgekafka/producer/node"`',
+    );
+  }
+  if (connect === null) return platform;
+  // Codecs are read through, not copied: a platform may fill them in later.
+  return {
+    name: platform.name,
+    connect,
+    get codecs() {
+      return platform.codecs;
+    },
+  };
+}

@@ -238,12 +238,12 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   async flush(): Promise<void> {
     await this.#pipeline.whenQueued();
     const batches = [...this.#accumulator.incomplete];
-    this.#accumulator.flushesInProgress++;
+    this.#accumulator.beginFlush();
     this.#sender.wakeup();
     try {
       await Promise.all(batches.map((b) => b.settled()));
     } finally {
-      this.#accumulator.flushesInProgress--;
+      this.#accumulator.endFlush();
     }
   }
 
@@ -358,7 +358,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       await this.#within(txn.abortTransaction().catch((e) => this.#logger.warn("Abort on close failed", { error: String(e) })), timeoutMs);
     }
     if (timeoutMs > 0) {
-      this.#accumulator.closing = true;
+      this.#accumulator.beginClose();
       this.#sender.wakeup();
       await this.#within(this.#settleEverything(), timeoutMs);
     }

@@ -94,10 +94,10 @@ export class RecordAccumulator {
   /** Per node: when it last had something ready, and was last drained (availability timeout). */
   readonly #nodeReadyMs = new Map<number, number>();
   readonly #nodeDrainMs = new Map<number, number>();
-  /** Outstanding flush() calls: while > 0, every batch is ready. */
-  flushesInProgress = 0;
-  /** Set by close(): every batch is ready. */
-  closing = false;
+  /** Outstanding flush() calls: while > 0, every batch is ready. Changed only by beginFlush/endFlush. */
+  #flushesInProgress = 0;
+  /** Set once by beginClose(): every batch is ready from then on. */
+  #closing = false;
   /** Whether the last successful append created a batch / filled one (wake the sender). */
   lastAppendNewBatch = false;
   lastAppendFull = false;
@@ -214,7 +214,7 @@ export class RecordAccumulator {
         const timeToWait = backingOff ? first.retryBackoffMs : lingerMs;
         const full = dq.batches.length > 1 || first.isFull;
         const expired = waited >= timeToWait;
-        const sendable = full || expired || exhausted || this.closing || this.flushesInProgress > 0;
+        const sendable = full || expired || exhausted || this.#closing || this.#flushesInProgress > 0;
         if (sendable && !backingOff) {
           readyNodes.add(leader);
           // As Java's NodeLatencyStats: the drain time starts at the first ready time.
@@ -362,6 +362,21 @@ export class RecordAccumulator {
       for (const dq of deques) if (dq !== undefined && dq.batches.length > 0) return true;
     }
     return false;
+  }
+
+  /** A `flush()` started: every batch is ready until the matching {@linkcode endFlush}. */
+  beginFlush(): void {
+    this.#flushesInProgress++;
+  }
+
+  /** A `flush()` ended (its batches settled, or it failed). */
+  endFlush(): void {
+    if (this.#flushesInProgress > 0) this.#flushesInProgress--;
+  }
+
+  /** `close()` started: every batch is ready from now on, without waiting for `linger.ms`. */
+  beginClose(): void {
+    this.#closing = true;
   }
 
   /** Removes every queued batch (to fail them: producer closing, fatal error). */

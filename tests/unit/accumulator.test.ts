@@ -247,14 +247,13 @@ describe("ready", () => {
     const { acc, md, add } = setup({ lingerMs: 1000 });
     add(2, 0);
     expect(acc.ready(md, 1, false).readyNodes.size).toBe(0);
-    acc.flushesInProgress = 1;
+    acc.beginFlush();
     expect([...acc.ready(md, 1, false).readyNodes]).toEqual([2]);
-    acc.flushesInProgress = 0;
+    acc.endFlush();
     expect(acc.ready(md, 1, false).readyNodes.size).toBe(0);
-    acc.closing = true;
-    expect([...acc.ready(md, 1, false).readyNodes]).toEqual([2]);
-    acc.closing = false;
     expect([...acc.ready(md, 1, true).readyNodes]).toEqual([2]);
+    acc.beginClose();
+    expect([...acc.ready(md, 1, false).readyNodes]).toEqual([2]);
   });
 
   test("a partition without a leader puts its topic in unknownLeaderTopics", () => {
@@ -285,9 +284,9 @@ describe("retries", () => {
     let r = acc.ready(md, 50, false);
     expect(r.readyNodes.size).toBe(0);
     expect(r.nextReadyCheckDelayMs).toBe(70);
-    acc.flushesInProgress = 1; // a flush does not cut a backoff short
+    acc.beginFlush(); // a flush does not cut a backoff short
     expect(acc.ready(md, 50, true).readyNodes.size).toBe(0);
-    acc.flushesInProgress = 0;
+    acc.endFlush();
     expect(drainOne(1, 119)).toEqual([]);
     r = acc.ready(md, 120, false);
     expect([...r.readyNodes]).toEqual([1]);

@@ -183,6 +183,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       ignoreKeys: config.partitionerIgnoreKeys,
       maxBlockMs: config.maxBlockMs,
       maxRequestSize: config.maxRequestSize,
+      logger,
       wakeup: () => this.#sender.wakeup(),
       onEarlyError: () => this.#metrics.recordErrors(1, Date.now()),
       beforeAppend: this.#transactions ? (topic, partition) => this.#transactions!.beforeAppend(topic, partition) : undefined,
@@ -221,7 +222,15 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
     const r = record as ProducerRecord<unknown, unknown>;
     if (typeof callbackOrOptions === "function") {
       const cb = callbackOrOptions;
-      if (this.#closed) return void queueMicrotask(() => cb(closedError(), null));
+      if (this.#closed) {
+        return void queueMicrotask(() => {
+          try {
+            cb(closedError(), null);
+          } catch (thrown) {
+            this.#logger.warn("A send callback threw; ignored", { error: String(thrown) });
+          }
+        });
+      }
       this.#pipeline.send(r, cb, CALLBACK, (e) => cb(e, null), maybeOptions?.signal);
       return;
     }

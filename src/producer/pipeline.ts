@@ -24,6 +24,7 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import type { Metadata } from "../metadata.ts";
+import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import type { HeaderList } from "../protocol/record_batch.ts";
 import {
@@ -52,6 +53,8 @@ export interface PipelineContext {
   ignoreKeys: boolean;
   maxBlockMs: number;
   maxRequestSize: number;
+  /** Where a throwing send callback is reported (it must not break the queue). */
+  logger: Logger;
   /** Wakes the sender (a batch is new or full, or metadata is needed). */
   wakeup: () => void;
   /** Told of each record that fails before it reaches a batch (Java counts these as errors too). */
@@ -84,6 +87,8 @@ interface Waiting {
   /** `send()` time + `max.block.ms`; non-decreasing along the queue. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
+  /** Registered on `signal` while the record waits; removed when it leaves the queue. */
+  onAbort: (() => void) | null;
   /** What this record waited for last (to word its timeout error). */
   waitingFor: "metadata" | "memory" | null;
   /** A slab obtained for this record while waiting for memory. */
@@ -278,6 +283,7 @@ export class SendPipeline {
   ): void {
     const w: Waiting = {
       p, resolve, reject, fail, signal,
+      onAbort: null,
       deadline: now + this.#c.maxBlockMs,
       waitingFor: null,
       slab: null,
@@ -285,10 +291,13 @@ export class SendPipeline {
       markDone: null,
       done: null,
     };
-    signal?.addEventListener("abort", () => {
-      if (this.#pumping && w === this.#queue[this.#head]) this.#wakeHead?.(); // the head fails itself
-      else this.#settleWith(w, signal.reason);
-    }, { once: true });
+    if (signal !== undefined) {
+      w.onAbort = () => {
+        if (this.#pumping && w === this.#queue[this.#head]) this.#wakeHead?.(); // the head fails itself
+        else this.#settleWith(w, signal.reason);
+      };
+      signal.addEventListener("abort", w.onAbort, { once: true });
+    }
     this.#queue.push(w);
     this.#armTimer(w.deadline);
     if (!this.#pumping) void this.#pump();
@@ -306,6 +315,7 @@ export class SendPipeline {
           continue;
         }
         this.#queue[this.#head++] = undefined;
+        this.#unlisten(w);
         w.markDone?.();
         if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
@@ -389,9 +399,17 @@ export class SendPipeline {
     }
   }
 
+  /** Removes the entry's abort listener: a long-lived signal must not collect one per send. */
+  #unlisten(w: Waiting): void {
+    if (w.onAbort === null) return;
+    w.signal!.removeEventListener("abort", w.onAbort);
+    w.onAbort = null;
+  }
+
   #settleWith(w: Waiting, error: unknown): void {
     if (w.settled) return;
     w.settled = true;
+    this.#unlisten(w);
     if (w.slab !== null) this.#c.pool.deallocate(w.slab);
     w.slab = null;
     this.#rejectEarly(w.p.record, w.fail, error);
@@ -402,7 +420,13 @@ export class SendPipeline {
     this.#c.onEarlyError?.(e);
     if (!this.#c.interceptors.isEmpty) this.#c.interceptors.onSendError(record, e);
     this.#c.onSendError?.(e);
-    fail(e);
+    try {
+      fail(e);
+    } catch (thrown) {
+      // A throwing callback (from a timer, or inside the pump) must neither crash the
+      // process nor stop the queue: records behind it still have to settle.
+      this.#c.logger.warn("A send callback threw; ignored", { error: String(thrown) });
+    }
   }
 
   #throwIfFatal(topic: string): void {

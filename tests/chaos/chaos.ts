@@ -63,6 +63,7 @@
  * @module
  */
 
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { partitionForKey } from "../../src/producer/murmur2.ts";
@@ -161,6 +162,41 @@ const say = (line: string) => process.stderr.write(`[chaos +${secs(performance.n
 
 
 /** kafka.sh on the chaos cluster; throws with its stderr on failure. */
+/** The cluster this run started (not one that was running already): stopped on every way out. */
+let startedCluster: string | null = null;
+
+/** Whether kafka.sh reports cluster `name` as running. */
+function clusterRunning(name: string): boolean {
+  const r = spawnSync("bash", [KAFKA_SH, "status"], { encoding: "utf8" });
+  return (r.stdout ?? "").split("\n").some((l) => l.startsWith(`${name}: bootstrap=`));
+}
+
+/** Starts the run's cluster, remembering to stop it afterwards if it was not running before. */
+async function clusterUp(o: Options): Promise<string> {
+  const wasRunning = clusterRunning(o.cluster);
+  const up = await kafka(o, ["up"], 300_000);
+  if (!wasRunning) startedCluster = o.cluster;
+  return up;
+}
+
+/**
+ * Stops the cluster this run started (three JVMs left behind would eat the CPU
+ * of whatever runs next). Synchronous, so it also works from a signal handler.
+ */
+function stopStartedCluster(): void {
+  if (startedCluster === null) return;
+  say(`stopping cluster ${startedCluster}, which this run started`);
+  spawnSync("bash", [KAFKA_SH, "--cluster", startedCluster, "down"], { stdio: ["ignore", "ignore", "inherit"] });
+  startedCluster = null;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    stopStartedCluster();
+    process.exit(130);
+  });
+}
+
 async function kafka(o: Options, args: string[], timeoutMs = 180_000): Promise<string> {
   const r = await run(["bash", KAFKA_SH, "--cluster", o.cluster, "--brokers", "3", ...args], timeoutMs);
   if (r.code !== 0) throw new Error(`kafka.sh ${args.join(" ")} failed (${r.timedOut ? "timed out" : r.code}):\n${r.stderr.slice(-3000)}`);
@@ -243,7 +279,7 @@ async function main(): Promise<number> {
   say(`runtime=${o.runtime} records=${o.records} keys=${o.keys} kills=${o.kills} pause=${o.pauseMs}ms cluster=${o.cluster} out=${out}`);
 
   // Cluster (up heals a node left paused or killed by an earlier aborted run) and topic.
-  const up = await kafka(o, ["up"], 300_000);
+  const up = await clusterUp(o);
   const bootstrap = /bootstrap=(\S+)/.exec(up)?.[1];
   if (!bootstrap) throw new Error(`kafka.sh up printed no bootstrap line: ${up}`);
   await kafka(o, ["topic", topic, String(o.partitions), "3", "min.insync.replicas=2"]);
@@ -468,7 +504,7 @@ function verdict(out: string, check: CheckResult, extra: Record<string, unknown>
  */
 async function checkOnly(o: Options, dir: string): Promise<number> {
   const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { topic: string; records: number; keys: number; runtime: string };
-  const up = await kafka(o, ["up"], 300_000);
+  const up = await clusterUp(o);
   const bootstrap = /bootstrap=(\S+)/.exec(up)?.[1];
   if (!bootstrap) throw new Error(`kafka.sh up printed no bootstrap line: ${up}`);
   const meta = await describe(bootstrap, summary.topic);
@@ -481,11 +517,13 @@ async function checkOnly(o: Options, dir: string): Promise<number> {
   return verdict(dir, check, { runtime: summary.runtime, topic: summary.topic, out: dir, records: summary.records, checkOnly: true });
 }
 
+let exitCode = 2;
 try {
-  const code = await main();
+  exitCode = await main();
   say(`done in ${secs(performance.now() - started)} s`);
-  process.exit(code);
 } catch (e) {
   say(`chaos run failed: ${e instanceof Error ? e.stack : String(e)}`);
-  process.exit(2);
+} finally {
+  stopStartedCluster();
 }
+process.exit(exitCode);

@@ -92,6 +92,8 @@ export class Metadata implements PartitionView {
   #fullUpdateRequested = false;
   /** When the last success was (ms), and when the next attempt may start. */
   #lastSuccessMs = 0;
+  /** Topic ids (Metadata v10+) as last seen; a change means the topic was re-created. Changed only by update(). */
+  readonly #topicIds = new Map<string, Uint8Array>();
   #nextAllowedMs = 0;
   /** Consecutive failed or immediately repeated updates, for backoff. */
   #attempts = 0;
@@ -167,6 +169,7 @@ export class Metadata implements PartitionView {
         this.#newTopics.delete(topic);
         this.#topics.delete(topic);
         this.#topicErrors.delete(topic);
+        this.#topicIds.delete(topic);
       }
     }
     const partial = !this.#fullUpdateRequested && this.#newTopics.size > 0 && this.#lastSuccessMs > 0 &&
@@ -176,7 +179,9 @@ export class Metadata implements PartitionView {
 
   /** Applies a Metadata response for `requested` topics. */
   update(response: MetadataResponse, requested: readonly string[], partial: boolean, now: number): void {
-    this.#lastSuccessMs = now;
+    // Only a full update restarts the max-age clock (as Java): a producer adding a topic now and
+    // then would otherwise never refresh the topics it already has.
+    if (!partial || this.#lastSuccessMs === 0) this.#lastSuccessMs = now;
     // A response that changes nothing for a requested-but-missing topic would
     // otherwise be asked again in a tight loop: count it towards the backoff.
     let incomplete = false;
@@ -195,8 +200,21 @@ export class Metadata implements PartitionView {
         incomplete = true;
         continue;
       }
+      const count = t.partitions.length;
+      if (!t.partitions.every((p) => Number.isInteger(p.partitionIndex) && p.partitionIndex >= 0 && p.partitionIndex < count)) {
+        // Indexes must be 0..count-1: a broker sending others is broken or hostile, and an index
+        // of 1e8 would build (and then scan) a huge sparse array. Keep what we knew.
+        incomplete = true;
+        continue;
+      }
       this.#topicErrors.delete(name);
-      const old = this.#topics.get(name);
+      // A new topic id means the topic was deleted and re-created: its leader epochs start again,
+      // so the old ones must not hide the new leaders.
+      const id = t.topicId;
+      const known = this.#topicIds.get(name);
+      const recreated = known !== undefined && id !== null && !isZeroId(id) && !isZeroId(known) && !sameId(known, id);
+      if (id !== null && !isZeroId(id)) this.#topicIds.set(name, id);
+      const old = recreated ? undefined : this.#topics.get(name);
       const parts: PartitionInfo[] = [];
       for (const p of t.partitions) {
         const prev = old?.[p.partitionIndex];
@@ -321,4 +339,16 @@ export class Metadata implements PartitionView {
       else this.#waiters.push(w);
     }
   }
+}
+
+/** Whether a topic id is all zeros (a broker or version without topic ids). */
+function isZeroId(id: Uint8Array): boolean {
+  for (const b of id) if (b !== 0) return false;
+  return true;
+}
+
+function sameId(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -19,6 +19,7 @@
 import type { Metadata } from "../metadata.ts";
 import { BATCH_HEADER_SIZE, type FieldValue, type HeaderList, RecordWriter } from "../protocol/record_batch.ts";
 import { backoffMs } from "../backoff.ts";
+import { sequenceBefore } from "./sequences.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { RecordMetadata, SendCallback } from "../serde.ts";
 import { type CALLBACK, ProducerBatch, type RecordListener } from "./batch.ts";
@@ -290,7 +291,7 @@ export class RecordAccumulator {
     if (seq >= 0) {
       // Behind the queued batches that already carry lower sequences.
       while (at < batches.length && (batches[at]!.identity?.baseSequence ?? -1) >= 0 &&
-        batches[at]!.identity!.baseSequence < seq) at++;
+        sequenceBefore(batches[at]!.identity!.baseSequence, seq)) at++;
     }
     batches.splice(at, 0, batch);
   }
@@ -350,7 +351,7 @@ export class RecordAccumulator {
     let at = 0;
     if (seq >= 0) {
       while (at < batches.length && (batches[at]!.identity?.baseSequence ?? -1) >= 0 &&
-        batches[at]!.identity!.baseSequence < seq) at++;
+        sequenceBefore(batches[at]!.identity!.baseSequence, seq)) at++;
     }
     batches.splice(at, 0, ...parts);
     for (const p of parts) p.lastAttemptMs = now;

@@ -44,6 +44,23 @@ export function incrementSequence(sequence: number, increment: number): number {
   return sequence + increment;
 }
 
+/**
+ * Whether sequence `a` comes before `b`, across the wrap from 2^31-1 to 0:
+ * `b` is less than half the sequence space ahead of `a`. A partition never
+ * has more than a handful of batches in flight, so this is exact in use.
+ *
+ * @example Usage
+ * ```ts
+ * import { sequenceBefore } from "./sequences.ts";
+ * console.assert(sequenceBefore(3, 7) && !sequenceBefore(7, 3));
+ * console.assert(sequenceBefore(2147483646, 1) && !sequenceBefore(1, 2147483646));
+ * ```
+ */
+export function sequenceBefore(a: number, b: number): boolean {
+  const ahead = (b - a + MAX_SEQUENCE + 1) % (MAX_SEQUENCE + 1);
+  return ahead > 0 && ahead <= (MAX_SEQUENCE >>> 1);
+}
+
 /** Last sequence of a stamped batch. */
 export function lastSequence(batch: ProducerBatch): number {
   return incrementSequence(batch.identity!.baseSequence, batch.recordCount - 1);
@@ -79,7 +96,7 @@ export class PartitionSequences {
   addInflight(batch: ProducerBatch): void {
     const seq = batch.identity!.baseSequence;
     let i = this.inflight.length;
-    while (i > 0 && this.inflight[i - 1]!.identity!.baseSequence > seq) i--;
+    while (i > 0 && sequenceBefore(seq, this.inflight[i - 1]!.identity!.baseSequence)) i--;
     this.inflight.splice(i, 0, batch);
   }
 

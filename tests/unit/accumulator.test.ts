@@ -10,6 +10,7 @@ import { NEEDS_MEMORY, RecordAccumulator, TOO_LARGE } from "../../src/producer/a
 import type { AccumulatorOptions } from "../../src/producer/accumulator.ts";
 import type { ProducerBatch } from "../../src/producer/batch.ts";
 import { Idempotence } from "../../src/producer/idempotence.ts";
+import { MAX_SEQUENCE } from "../../src/producer/sequences.ts";
 import { splitBatch } from "../../src/producer/split.ts";
 import type { FieldValue } from "../../src/protocol/record_batch.ts";
 import {
@@ -460,6 +461,19 @@ describe("reenqueue with sequences", () => {
     acc.reenqueue(c, 10);
     expect(acc.queued("t", 0)).toEqual([b, c, d]);
     acc.reenqueue(a, 10);
+    expect(acc.queued("t", 0)).toEqual([a, b, c, d]);
+  });
+
+  test("defect 7: retries near the sequence wrap (2^31-1 → 0) still go back in sequence order", () => {
+    spyOn(Math, "random").mockReturnValue(0.5);
+    const { acc, a, b, c, d } = stamped();
+    // The same three batches, numbered across the wrap: a just before it, b and c after.
+    a.identity = { ...a.identity!, baseSequence: MAX_SEQUENCE - 1 };
+    b.identity = { ...b.identity!, baseSequence: 1 };
+    c.identity = { ...c.identity!, baseSequence: 4 };
+    acc.reenqueue(c, 10);
+    acc.reenqueue(a, 10);
+    acc.reenqueue(b, 10);
     expect(acc.queued("t", 0)).toEqual([a, b, c, d]);
   });
 

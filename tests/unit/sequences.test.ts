@@ -34,6 +34,18 @@ describe("incrementSequence", () => {
 describe("PartitionSequences", () => {
   const pe = { producerId: 5n, epoch: 0 };
 
+  test("defect 7: in-flight batches stay in sequence order across the wrap", () => {
+    const p = new PartitionSequences(pe);
+    const before = withIdentity(batchOf("t", 0, 2).batch, MAX_SEQUENCE - 1);
+    const after = withIdentity(batchOf("t", 0, 2).batch, 1);
+    const later = withIdentity(batchOf("t", 0, 2).batch, 3);
+    p.addInflight(before);
+    p.addInflight(later);
+    p.addInflight(after);
+    expect(p.inflight).toEqual([before, after, later]);
+    expect(p.firstInflightSequence).toBe(MAX_SEQUENCE - 1);
+  });
+
   test("starts with nothing acked and sequence 0", () => {
     const p = new PartitionSequences(pe);
     expect([p.nextSequence, p.lastAckedSequence, p.lastAckedOffset, p.firstInflightSequence]).toEqual([0, -1, -1n, -1]);

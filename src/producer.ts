@@ -361,24 +361,29 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   async #close(timeoutMs: number): Promise<void> {
     this.#logger.info("Closing the producer", { timeoutMs });
     const txn = this.#transactions;
-    if (timeoutMs > 0 && txn !== null && txn.inTransaction) {
-      // As Java: an open transaction is aborted on close.
-      this.#logger.info("Aborting the open transaction on close");
-      await this.#within(txn.abortTransaction().catch((e) => this.#logger.warn("Abort on close failed", { error: String(e) })), timeoutMs);
+    try {
+      if (timeoutMs > 0 && txn !== null) {
+        // As Java: an open transaction is aborted on close; a commit under way is let finish.
+        const finishing = txn.finishOnClose().catch((e) => this.#logger.warn("Ending the transaction on close failed", { error: String(e) }));
+        await this.#within(finishing, timeoutMs);
+      }
+      if (timeoutMs > 0) {
+        this.#accumulator.beginClose();
+        this.#sender.wakeup();
+        await this.#within(this.#settleEverything(), timeoutMs);
+      }
+    } finally {
+      // Whatever happened above, every record settles and every socket and timer is released:
+      // a close() that failed half-way would keep the process alive for good.
+      const error = new ClosedError("The producer was closed before the record was delivered");
+      this.#pipeline.failAll(error);
+      this.#pool.failWaiters(error);
+      this.#sender.failQueued(error);
+      this.#sender.failInFlight(error);
+      this.#sender.stop();
+      this.#client.close();
+      this.#interceptors.close();
     }
-    if (timeoutMs > 0) {
-      this.#accumulator.beginClose();
-      this.#sender.wakeup();
-      await this.#within(this.#settleEverything(), timeoutMs);
-    }
-    const error = new ClosedError("The producer was closed before the record was delivered");
-    this.#pipeline.failAll(error);
-    this.#pool.failWaiters(error);
-    this.#sender.failQueued(error);
-    this.#sender.failInFlight(error);
-    this.#sender.stop();
-    this.#client.close();
-    this.#interceptors.close();
   }
 
   /** Waits for `p`, at most `timeoutMs`. */

@@ -247,6 +247,27 @@ export class TransactionManager implements SenderHooks {
     });
   }
 
+  /**
+   * What `close()` does with the current transaction: an open one is aborted
+   * (as Java), a commit under way is waited for (it cannot be aborted once
+   * EndTxn may have reached the coordinator; a commit that timed out earlier
+   * is resumed), an abort under way is waited for. Never throws synchronously.
+   */
+  finishOnClose(): Promise<void> {
+    return Promise.resolve().then(() => {
+      switch (this.#state) {
+        case "IN_TRANSACTION":
+        case "ABORTABLE_ERROR":
+        case "ABORTING":
+          return this.abortTransaction();
+        case "COMMITTING":
+          return this.commitTransaction();
+        default:
+          return undefined;
+      }
+    });
+  }
+
   /** Whether a transaction is open (close() aborts it). */
   get inTransaction(): boolean {
     return this.#state === "IN_TRANSACTION" || this.#state === "ABORTABLE_ERROR" || this.#state === "COMMITTING";

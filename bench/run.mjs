@@ -378,18 +378,29 @@ async function main() {
       });
     }
   };
-  process.on("SIGINT", () => {
-    if (stopping) return;
-    stopping = true;
-    log("interrupted");
-    if (current) {
-      try {
-        process.kill(-current.pid, "SIGKILL");
-      } catch { /* gone */ }
-    }
+  // Every way out stops what this run started: Ctrl-C, SIGTERM, and die() or any other exit
+  // (cleanup is synchronous, so it can run from the "exit" event); once only.
+  let cleaned = false;
+  const cleanupOnce = () => {
+    if (cleaned) return;
+    cleaned = true;
     cleanup();
-    process.exit(130);
-  });
+  };
+  process.on("exit", cleanupOnce);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]]) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      log("interrupted");
+      if (current) {
+        try {
+          process.kill(-current.pid, "SIGKILL");
+        } catch { /* gone */ }
+      }
+      cleanupOnce();
+      process.exit(code);
+    });
+  }
 
   // Warm-ups (not measured): module caches of Deno and Bun, the JVM's jars in the page cache, the kcat payloads.
   log("warm-up: each tool's --help once; payload files for kcat");
@@ -518,7 +529,7 @@ async function main() {
   results.finishedAt = new Date().toISOString();
   results.summary = summarize(results);
   const base = writeOutputs(results, outDir);
-  cleanup();
+  cleanupOnce();
   process.stdout.write(readFileSync(`${base}.md`, "utf8"));
   log(`wrote ${relative(ROOT, base)}.{json,md,svg} in ${Math.round((Date.now() - t0) / 1000)} s`);
 }

@@ -202,12 +202,16 @@ export class SendPipeline {
       if (signal?.aborted) throw signal.reason;
       const version = c.metadata.version;
       c.wakeup();
+      // Wakes on new metadata, the deadline, or an abort (the loop then throws its reason).
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, deadline - Date.now());
-        void c.metadata.awaitUpdate(version).then(() => {
+        const done = () => {
           clearTimeout(t);
+          signal?.removeEventListener("abort", done);
           resolve();
-        });
+        };
+        const t = setTimeout(done, deadline - Date.now());
+        signal?.addEventListener("abort", done, { once: true });
+        void c.metadata.awaitUpdate(version).then(done);
       });
     }
   }

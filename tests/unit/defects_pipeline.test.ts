@@ -89,3 +89,16 @@ describe("defect 10: the per-send AbortSignal listener", () => {
     await producer.close();
   });
 });
+
+describe("defect 16: partitionsFor() and an abort while it waits", () => {
+  test("rejects with the signal's reason as soon as the signal aborts", async () => {
+    const producer = new Producer({ bootstrapServers: "127.0.0.1:1", maxBlockMs: 30_000, connect: refuse });
+    const controller = new AbortController();
+    const waiting = producer.partitionsFor("defect-16", { signal: controller.signal }).then(() => "resolved", (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const reason = new Error("gave up");
+    controller.abort(reason);
+    expect(await within(waiting, 1000, "partitionsFor after the abort")).toBe(reason);
+    await producer.close({ timeoutMs: 0 });
+  });
+});

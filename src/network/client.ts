@@ -11,7 +11,7 @@
  */
 
 import { backoffMs } from "../backoff.ts";
-import { ConnectionError, type KafkaError } from "../errors.ts";
+import { ClosedError, ConnectionError, type KafkaError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
@@ -98,10 +98,14 @@ export class NetworkClient {
 
   /** Starts connecting (unless connected, connecting or backing off) and resolves when open. */
   async connectTo(node: BrokerNode, now = Date.now()): Promise<Connection> {
+    // Never resolves to nothing: callers send on what this returns.
+    if (this.#closed) throw new ClosedError("The producer was closed: no new connections");
     const s = this.#state(node);
     if (s.conn?.isOpen) return s.conn;
     if (s.connecting === null && now < s.backoffUntil && s.lastError !== null) throw s.lastError;
-    return this.#maybeConnect(node, now) ?? s.connecting!;
+    const attempt = this.#maybeConnect(node, now) ?? s.connecting;
+    if (attempt !== null) return attempt;
+    throw new ConnectionError(`Connection to node ${node.id} (${node.host}:${node.port}) is backing off after a failure`);
   }
 
   /** Milliseconds until a connection to `node` may be attempted (0 = now or connected). */

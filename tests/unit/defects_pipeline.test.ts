@@ -3,7 +3,7 @@
  * the socket adapter never connects, so metadata never comes).
  */
 import { afterEach, describe, expect, test } from "bun:test";
-import { ConnectionError, MetadataTimeoutError, Producer } from "../../mod.ts";
+import { ConnectionError, KafkaError, MetadataTimeoutError, Producer } from "../../mod.ts";
 import type { Connect, LogFields } from "../../mod.ts";
 
 const refuse: Connect = async (options) => {
@@ -100,5 +100,17 @@ describe("defect 16: partitionsFor() and an abort while it waits", () => {
     controller.abort(reason);
     expect(await within(waiting, 1000, "partitionsFor after the abort")).toBe(reason);
     await producer.close({ timeoutMs: 0 });
+  });
+});
+
+describe("defect 14: a transactional call racing close()", () => {
+  test("fails with a KafkaError, never a TypeError from a closed network client", async () => {
+    const producer = new Producer({ bootstrapServers: "127.0.0.1:1", transactionalId: "defect-14", maxBlockMs: 2_000, connect: refuse });
+    const init = producer.initTransactions().then(() => null, (e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 30));
+    await producer.close({ timeoutMs: 0 });
+    const error = await within(init, 5_000, "initTransactions after close()");
+    expect(error).toBeInstanceOf(KafkaError);
+    expect(error).not.toBeInstanceOf(TypeError);
   });
 });

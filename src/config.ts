@@ -24,7 +24,8 @@ import type { Logger } from "./logger.ts";
 import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
 import type { Platform } from "./platform.ts";
 import type { Connect } from "./socket.ts";
-import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec, show } from "./config_keys.ts";
+import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec } from "./config_keys.ts";
+import { show } from "./config_parsers.ts";
 
 export { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
 

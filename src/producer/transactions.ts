@@ -90,6 +90,8 @@ export class TransactionManager implements SenderHooks {
   #started = false;
   /** The commit/abort/init under way, so a call repeated after a timeout resumes it. */
   #operation: Promise<void> | null = null;
+  /** sendOffsetsToTransaction() calls not settled yet; commit and abort wait for them. Changed only there. */
+  readonly #offsetsUnderWay = new Set<Promise<void>>();
   /** A v1 abort must bump the epoch afterwards (sequences of a partition were lost). */
   #bumpAfterAbort = false;
 
@@ -172,7 +174,7 @@ export class TransactionManager implements SenderHooks {
     const g = typeof group === "string" ? { groupId: group } : group;
     const c = this.#c;
     const deadline = Date.now() + c.maxBlockMs;
-    return this.#guard(async () => {
+    const sending = this.#guard(async () => {
       const pid = c.idempotence.producerIdAndEpoch;
       if (this.#v2) this.#started = true;
       else {
@@ -207,6 +209,10 @@ export class TransactionManager implements SenderHooks {
         return { errorCode: failed?.errorCode ?? ErrorCode.NONE };
       }, deadline, `TxnOffsetCommit for group "${g.groupId}"`, { maxVersion: this.#v2 ? 5 : 4 });
     });
+    // commit/abort wait for it: ending the transaction first could commit it without these offsets.
+    this.#offsetsUnderWay.add(sending);
+    void sending.finally(() => this.#offsetsUnderWay.delete(sending)).catch(() => {});
+    return sending;
   }
 
   /** Sends everything, then commits. Fails (and the transaction must be aborted) if any record failed. */
@@ -223,6 +229,7 @@ export class TransactionManager implements SenderHooks {
     this.#state = "COMMITTING";
     return this.#run(async () => {
       await this.#c.settleAll();
+      await Promise.allSettled([...this.#offsetsUnderWay]);
       if (this.#state !== "COMMITTING") throw this.#lastError ?? new TransactionStateError("The commit was interrupted");
       // As Java: nothing reached the coordinator (no partition, no offsets) → no EndTxn.
       if (this.#started) await this.#endTxn(true, Date.now() + this.#c.maxBlockMs);
@@ -238,6 +245,7 @@ export class TransactionManager implements SenderHooks {
     return this.#run(async () => {
       this.#c.failUnsent(new TransactionAbortedError("The record was not sent: its transaction was aborted"));
       await this.#c.settleAll();
+      await Promise.allSettled([...this.#offsetsUnderWay]);
       await this.#adding; // an AddPartitionsToTxn under way decides whether the transaction started (never rejects)
       const deadline = Date.now() + this.#c.maxBlockMs;
       if (this.#started) await this.#endTxn(false, deadline);

@@ -1,8 +1,9 @@
 /**
  * Hardening, defect 1: `close()` while a transaction commits (its EndTxn held
  * back on the wire) waits for or times out the commit, then releases
- * everything; a second `close()` resolves too. Real broker; the EndTxn write
- * is held by a wrapping `connect`.
+ * everything; a second `close()` resolves too. Defect 9: `commitTransaction()`
+ * waits for a `sendOffsetsToTransaction()` under way. Real broker; requests
+ * are held back by a wrapping `connect`.
  */
 
 import { describe, expect, test } from "bun:test";
@@ -23,8 +24,8 @@ function hasApi(chunk: Uint8Array, apiKey: number): boolean {
   return false;
 }
 
-/** A `connect` that holds every write carrying an EndTxn until `release()`. */
-function holdingEndTxn(): { connect: Connect; held: Promise<void>; release(): void } {
+/** A `connect` that holds every write carrying a request of `apiKey` (EndTxn by default) until `release()`. */
+function holdingEndTxn(apiKey = END_TXN): { connect: Connect; held: Promise<void>; release(): void } {
   let release!: () => void;
   let heldNow!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -33,7 +34,7 @@ function holdingEndTxn(): { connect: Connect; held: Promise<void>; release(): vo
     const inner = await autoConnect(options, handlers);
     return {
       write: async (chunk) => {
-        if (hasApi(chunk, END_TXN)) {
+        if (hasApi(chunk, apiKey)) {
           heldNow();
           await gate;
         }
@@ -72,6 +73,89 @@ describe("defect 1: close() while a transaction commits", () => {
       await within(commit, 10_000, "the commit to settle");
     } finally {
       hold.release();
+    }
+  }, 120_000);
+});
+
+const TXN_OFFSET_COMMIT = 28;
+
+/**
+ * A `connect` that, once a TxnOffsetCommit was written on a connection, holds
+ * what that connection receives until `release()` (so the offsets stay
+ * unanswered), lets every write through, and notes whether an EndTxn was written.
+ */
+function holdingOffsetAnswers(): { connect: Connect; held: Promise<void>; release(): void; endTxnWritten(): boolean } {
+  let released = false;
+  let endTxn = false;
+  let heldNow!: () => void;
+  const held = new Promise<void>((r) => (heldNow = r));
+  const flushers: Array<() => void> = [];
+  const connect: Connect = async (options, handlers) => {
+    let holding = false;
+    const backlog: Uint8Array[] = [];
+    const inner = await autoConnect(options, {
+      onData: (chunk) => {
+        if (holding && !released) backlog.push(chunk.slice());
+        else handlers.onData(chunk);
+      },
+      onClose: (error) => handlers.onClose(error),
+    });
+    flushers.push(() => {
+      for (const chunk of backlog.splice(0)) handlers.onData(chunk);
+    });
+    return {
+      write: (chunk) => {
+        if (hasApi(chunk, END_TXN)) endTxn = true;
+        if (hasApi(chunk, TXN_OFFSET_COMMIT)) {
+          holding = true;
+          heldNow();
+        }
+        return inner.write(chunk);
+      },
+      close: () => inner.close(),
+    };
+  };
+  return {
+    connect,
+    held,
+    release: () => {
+      released = true;
+      for (const flush of flushers) flush();
+    },
+    endTxnWritten: () => endTxn,
+  };
+}
+
+describe("defect 9: commitTransaction() and a sendOffsetsToTransaction() under way", () => {
+  test("the commit waits for the offsets to reach the coordinator before it ends the transaction", async () => {
+    const bootstrap = cluster();
+    const topic = createTopic(uniqueTopic("defect-9"), 1);
+    const hold = holdingOffsetAnswers();
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      transactionalId: uniqueTopic("defect-9-txn"),
+      connect: hold.connect,
+      maxBlockMs: 20_000,
+      requestTimeoutMs: 15_000,
+      deliveryTimeoutMs: 30_000,
+    });
+    try {
+      await within(p.initTransactions(), 60_000, "initTransactions");
+      p.beginTransaction();
+      await within(p.send({ topic, value: "v" }), 30_000, "the send");
+      const offsets = p.sendOffsetsToTransaction({ [topic]: { 0: 1n } }, uniqueTopic("defect-9-group"));
+      await within(hold.held, 20_000, "the TxnOffsetCommit write");
+      const commit = p.commitTransaction();
+      await new Promise((r) => setTimeout(r, 1_500));
+      // The offsets are unanswered: ending the transaction now could commit it without them.
+      expect(hold.endTxnWritten()).toBe(false);
+      hold.release();
+      await within(offsets, 20_000, "sendOffsetsToTransaction");
+      await within(commit, 20_000, "commitTransaction");
+      expect(hold.endTxnWritten()).toBe(true);
+    } finally {
+      hold.release();
+      await p.close({ timeoutMs: 5_000 }).catch(() => {});
     }
   }, 120_000);
 });

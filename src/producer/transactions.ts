@@ -288,6 +288,14 @@ export class TransactionManager implements SenderHooks {
     if (!this.#v2 && this.#pending.size > 0 && !this.#addInFlight && (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING")) {
       this.#adding = this.#addPartitions().finally(() => (this.#adding = null));
     }
+    if (this.#state === "ABORTABLE_ERROR") {
+      // As Java's abortUndrainedBatches: the transaction can only be aborted now, so records not
+      // sent yet must not be written and reported as delivered.
+      this.#c.failUnsent(new TransactionAbortedError(
+        `The record was not sent: its transaction must be aborted (${this.#lastError?.message ?? "an earlier operation failed"})`,
+        { cause: this.#lastError ?? undefined },
+      ));
+    }
     return this.#state !== "FATAL_ERROR";
   }
 

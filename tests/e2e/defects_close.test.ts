@@ -159,3 +159,37 @@ describe("defect 9: commitTransaction() and a sendOffsetsToTransaction() under w
     }
   }, 120_000);
 });
+
+describe("defect 13: batches queued when the transaction becomes abortable", () => {
+  test("fail (as Java's abortUndrainedBatches) instead of being sent and reported as written", async () => {
+    const bootstrap = cluster();
+    const small = createTopic(uniqueTopic("defect-13-small"), 1, { configs: { "max.message.bytes": "2000" } });
+    const other = createTopic(uniqueTopic("defect-13-other"), 1);
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      transactionalId: uniqueTopic("defect-13-txn"),
+      lingerMs: 0,
+      // One request at a time: the record sent second waits while the first is in flight.
+      maxInFlightRequestsPerConnection: 1,
+      maxBlockMs: 20_000,
+      requestTimeoutMs: 15_000,
+      deliveryTimeoutMs: 30_000,
+    });
+    try {
+      await within(p.initTransactions(), 60_000, "initTransactions");
+      await within(Promise.all([p.partitionsFor(small), p.partitionsFor(other)]), 30_000, "metadata");
+      p.beginTransaction();
+      // One record larger than the topic allows: MESSAGE_TOO_LARGE, and the transaction becomes abortable.
+      const big = p.send({ topic: small, value: "x".repeat(5_000) }).then(() => "written", (e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 5)); // its request is written
+      // Appended while that request is in flight: still queued when the failure comes back.
+      const queued = p.send({ topic: other, value: "queued" }).then(() => "written", (e: unknown) => e);
+      expect(await within(big, 20_000, "the oversized record")).toBeInstanceOf(Error);
+      const outcome = await within(queued, 20_000, "the queued record");
+      expect(outcome).toBeInstanceOf(Error);
+      await within(p.abortTransaction(), 20_000, "abortTransaction");
+    } finally {
+      await p.close({ timeoutMs: 5_000 }).catch(() => {});
+    }
+  }, 120_000);
+});

@@ -375,7 +375,11 @@ export class SendPipeline {
     w.waitingFor = "memory";
     try {
       const size = c.accumulator.batchSizeFor(c.accumulator.lastRecordSize);
-      w.slab = await c.pool.allocate(size, Math.max(0, w.deadline - Date.now()), w.signal, c.maxBlockMs);
+      const slab = await c.pool.allocate(size, Math.max(0, w.deadline - Date.now()), w.signal, c.maxBlockMs);
+      // Settled while it waited (abort, close, a transaction failing): nobody will use the slab,
+      // so it goes straight back, or each such wait would shrink buffer.memory for good.
+      if (w.settled) c.pool.deallocate(slab);
+      else w.slab = slab;
     } catch (error) {
       this.#settleWith(w, error);
     }

@@ -193,3 +193,46 @@ describe("defect 13: batches queued when the transaction becomes abortable", () 
     }
   }, 120_000);
 });
+
+const PRODUCE = 0;
+
+describe("defect 3: an abort while records wait for buffer memory", () => {
+  test("gives every byte back: buffer-available-bytes returns to buffer.memory", async () => {
+    const bootstrap = cluster();
+    const topic = createTopic(uniqueTopic("defect-3"), 4);
+    const hold = holdingEndTxn(PRODUCE);
+    const bufferMemory = 64 * 1024;
+    const p = new Producer({
+      bootstrapServers: bootstrap,
+      transactionalId: uniqueTopic("defect-3-txn"),
+      connect: hold.connect,
+      batchSize: 16 * 1024,
+      bufferMemory,
+      lingerMs: 0,
+      maxBlockMs: 20_000,
+      requestTimeoutMs: 15_000,
+      deliveryTimeoutMs: 30_000,
+    });
+    try {
+      await within(p.initTransactions(), 60_000, "initTransactions");
+      await within(p.partitionsFor(topic), 30_000, "metadata");
+      p.beginTransaction();
+      // Produce requests are held: the pool fills up and later records wait for memory.
+      const sends = Array.from({ length: 400 }, (_, i) =>
+        p.send({ topic, partition: i % 4, value: "x".repeat(900) }).then(() => "written", (e: unknown) => e));
+      await within(hold.held, 20_000, "the first Produce write");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(p.metrics()["buffer-available-bytes"]).toBeLessThan(bufferMemory);
+      const abort = p.abortTransaction().catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 200));
+      hold.release();
+      await within(abort, 30_000, "abortTransaction");
+      await within(Promise.all(sends), 30_000, "every send to settle");
+      await new Promise((r) => setTimeout(r, 200));
+      expect(p.metrics()["buffer-available-bytes"]).toBe(bufferMemory);
+    } finally {
+      hold.release();
+      await p.close({ timeoutMs: 5_000 }).catch(() => {});
+    }
+  }, 120_000);
+});

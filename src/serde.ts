@@ -196,3 +196,39 @@ export function describe(v: unknown): string {
   if (typeof v === "number") return `number "${v}"`;
   return typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
 }
+
+/**
+ * A copy of a serialized field that the caller can no longer change: bytes
+ * are copied, strings and `null` are immutable already. For records that wait
+ * before they reach a batch (Java serializes inside `send()`, so reusing a
+ * buffer after it returns is safe there too).
+ *
+ * @example Usage
+ * ```ts
+ * import { ownField } from "./serde.ts";
+ * const bytes = new Uint8Array([1]);
+ * const own = ownField(bytes);
+ * bytes[0] = 9;
+ * console.assert(own instanceof Uint8Array && own[0] === 1 && ownField("s") === "s");
+ * ```
+ */
+export function ownField(value: FieldValue): FieldValue {
+  return value instanceof Uint8Array ? value.slice() : value;
+}
+
+/**
+ * A copy of a header list that the caller can no longer change (see
+ * {@linkcode ownField}): a new list, with byte values copied.
+ *
+ * @example Usage
+ * ```ts
+ * import { ownHeaders } from "./serde.ts";
+ * const list: Array<[string, Uint8Array]> = [["h", new Uint8Array([1])]];
+ * const own = ownHeaders(list)!;
+ * list.push(["late", new Uint8Array([2])]);
+ * console.assert(own.length === 1);
+ * ```
+ */
+export function ownHeaders(headers: HeaderList | null): HeaderList | null {
+  return headers === null ? null : headers.map(([k, v]) => [k, ownField(v)] as const);
+}

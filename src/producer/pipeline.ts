@@ -32,6 +32,8 @@ import {
   type ProducerRecord,
   type RecordMetadata,
   type SendCallback,
+  ownField,
+  ownHeaders,
   type Serializer,
   serializeField, toHeaderList, toTimestamp, validateTopic } from "../serde.ts";
 import { NEEDS_MEMORY, type RecordAccumulator, TOO_LARGE } from "./accumulator.ts";
@@ -178,7 +180,10 @@ export class SendPipeline {
       this.#rejectEarly(r, fail, error);
       return;
     }
-    this.#enqueue({ record: r, topic, partition, key, value, headers, timestamp }, resolve, reject, fail, now, signal);
+    // The record waits: keep copies, so the caller may reuse its buffers once send() returns
+    // (the fast path above writes them into the batch at once and copies nothing).
+    const own = { record: r, topic, partition, key: ownField(key), value: ownField(value), headers: ownHeaders(headers), timestamp };
+    this.#enqueue(own, resolve, reject, fail, now, signal);
   }
 
   /** Resolves when every record queued so far has left the queue. */

@@ -14,6 +14,18 @@ import { cluster, createTopic, uniqueTopic } from "../helpers/kafka.ts";
 
 const END_TXN = 26;
 
+/** A transactional producer with test-friendly timeouts; `options` adds to or replaces them. */
+function txnProducer(bootstrap: string, tag: string, options: Partial<ConstructorParameters<typeof Producer>[0]> = {}): Producer {
+  return new Producer({
+    bootstrapServers: bootstrap,
+    transactionalId: uniqueTopic(tag),
+    maxBlockMs: 20_000,
+    requestTimeoutMs: 15_000,
+    deliveryTimeoutMs: 30_000,
+    ...options,
+  });
+}
+
 /** Whether a written chunk holds a request frame of `apiKey` (frames: size, apiKey, …). */
 function hasApi(chunk: Uint8Array, apiKey: number): boolean {
   const view = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -51,14 +63,7 @@ describe("defect 1: close() while a transaction commits", () => {
     const bootstrap = cluster();
     const topic = createTopic(uniqueTopic("defect-1"), 1);
     const hold = holdingEndTxn();
-    const p = new Producer({
-      bootstrapServers: bootstrap,
-      transactionalId: uniqueTopic("defect-1-txn"),
-      connect: hold.connect,
-      maxBlockMs: 20_000,
-      requestTimeoutMs: 15_000,
-      deliveryTimeoutMs: 30_000,
-    });
+    const p = txnProducer(bootstrap, "defect-1-txn", { connect: hold.connect });
     try {
       await within(p.initTransactions(), 60_000, "initTransactions");
       p.beginTransaction();
@@ -131,14 +136,7 @@ describe("defect 9: commitTransaction() and a sendOffsetsToTransaction() under w
     const bootstrap = cluster();
     const topic = createTopic(uniqueTopic("defect-9"), 1);
     const hold = holdingOffsetAnswers();
-    const p = new Producer({
-      bootstrapServers: bootstrap,
-      transactionalId: uniqueTopic("defect-9-txn"),
-      connect: hold.connect,
-      maxBlockMs: 20_000,
-      requestTimeoutMs: 15_000,
-      deliveryTimeoutMs: 30_000,
-    });
+    const p = txnProducer(bootstrap, "defect-9-txn", { connect: hold.connect });
     try {
       await within(p.initTransactions(), 60_000, "initTransactions");
       p.beginTransaction();
@@ -165,15 +163,10 @@ describe("defect 13: batches queued when the transaction becomes abortable", () 
     const bootstrap = cluster();
     const small = createTopic(uniqueTopic("defect-13-small"), 1, { configs: { "max.message.bytes": "2000" } });
     const other = createTopic(uniqueTopic("defect-13-other"), 1);
-    const p = new Producer({
-      bootstrapServers: bootstrap,
-      transactionalId: uniqueTopic("defect-13-txn"),
+    const p = txnProducer(bootstrap, "defect-13-txn", {
       lingerMs: 0,
       // One request at a time: the record sent second waits while the first is in flight.
       maxInFlightRequestsPerConnection: 1,
-      maxBlockMs: 20_000,
-      requestTimeoutMs: 15_000,
-      deliveryTimeoutMs: 30_000,
     });
     try {
       await within(p.initTransactions(), 60_000, "initTransactions");
@@ -202,16 +195,11 @@ describe("defect 3: an abort while records wait for buffer memory", () => {
     const topic = createTopic(uniqueTopic("defect-3"), 4);
     const hold = holdingEndTxn(PRODUCE);
     const bufferMemory = 64 * 1024;
-    const p = new Producer({
-      bootstrapServers: bootstrap,
-      transactionalId: uniqueTopic("defect-3-txn"),
+    const p = txnProducer(bootstrap, "defect-3-txn", {
       connect: hold.connect,
       batchSize: 16 * 1024,
       bufferMemory,
       lingerMs: 0,
-      maxBlockMs: 20_000,
-      requestTimeoutMs: 15_000,
-      deliveryTimeoutMs: 30_000,
     });
     try {
       await within(p.initTransactions(), 60_000, "initTransactions");

@@ -31,7 +31,8 @@
  * @module
  */
 
-import { putVarint, putVarlong, utf8Length, varintSize, varlongSize } from "./writer.ts";
+import { putVarint, putVarlong, varintSize, varlongSize } from "./varint.ts";
+import { utf8Length } from "./writer.ts";
 
 /** Size of the record batch v2 header. */
 export const BATCH_HEADER_SIZE = 61;

@@ -13,7 +13,8 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { ProtocolError } from "../../src/errors.ts";
 import { Reader } from "../../src/protocol/reader.ts";
-import { utf8Length, uvarintSize, varintSize, varlongSize, Writer } from "../../src/protocol/writer.ts";
+import { uvarintSize, varintSize, varlongSize } from "../../src/protocol/varint.ts";
+import { utf8Length, Writer } from "../../src/protocol/writer.ts";
 
 const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 function fromHex(h: string): Uint8Array {

@@ -68,6 +68,6 @@ export {
   UnknownProducerIdError,
   UnknownTopicOrPartitionError,
   UnsupportedVersionError,
-} from "./src/protocol/api_errors.ts";
+} from "./src/protocol/api_error_classes.ts";
 export { ErrorCode } from "./src/protocol/error_codes.ts";
 export { VERSION } from "./src/version.ts";

@@ -15,7 +15,8 @@
 import { ClosedError, ConnectionError, KafkaError, ProtocolError, TimeoutError } from "../errors.ts";
 import type { Api } from "../protocol/api.ts";
 import { ApiVersions, type ApiVersionsResponse } from "../protocol/api_versions.ts";
-import { apiError, UnsupportedVersionError } from "../protocol/api_errors.ts";
+import { UnsupportedVersionError } from "../protocol/api_error_classes.ts";
+import { apiError } from "../protocol/api_errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import { readResponseHeader, writeRequestHeader } from "../protocol/header.ts";
 import { Reader } from "../protocol/reader.ts";

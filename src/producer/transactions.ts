@@ -20,7 +20,7 @@
 import { ApiError, type KafkaError, RecordTooLargeError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { NetworkClient } from "../network/client.ts";
-import { ProducerFencedError } from "../protocol/api_errors.ts";
+import { ProducerFencedError } from "../protocol/api_error_classes.ts";
 import { AddOffsetsToTxn } from "../protocol/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../protocol/add_partitions_to_txn.ts";
 import { EndTxn } from "../protocol/end_txn.ts";

@@ -7,7 +7,8 @@
  */
 
 import type { Api } from "./api.ts";
-import { checkVersion, UnsupportedVersionError, unsupportedField } from "./api_errors.ts";
+import { UnsupportedVersionError } from "./api_error_classes.ts";
+import { checkVersion, unsupportedField } from "./api_errors.ts";
 import type { Reader } from "./reader.ts";
 
 /**

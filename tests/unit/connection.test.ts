@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { ApiError, ClosedError, ConnectionError, KafkaError, ProtocolError, TimeoutError } from "../../src/errors.ts";
 import { Connection, type ConnectionOptions, MAX_FRAME_SIZE } from "../../src/network/connection.ts";
 import type { Api } from "../../src/protocol/api.ts";
-import { UnsupportedVersionError } from "../../src/protocol/api_errors.ts";
+import { UnsupportedVersionError } from "../../src/protocol/api_error_classes.ts";
 import { ApiVersions, InitProducerId, Metadata, type MetadataResponse, Produce } from "../../src/protocol/index.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 import { VERSION } from "../../src/version.ts";

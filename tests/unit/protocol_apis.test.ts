@@ -9,7 +9,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { ProtocolError } from "../../src/errors.ts";
 import type { Api } from "../../src/protocol/api.ts";
-import { UnsupportedVersionError } from "../../src/protocol/api_errors.ts";
+import { UnsupportedVersionError } from "../../src/protocol/api_error_classes.ts";
 import {
   AddOffsetsToTxn,
   AddPartitionsToTxn,

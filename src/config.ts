@@ -2,7 +2,8 @@
  * The producer's configuration, as Java's `ProducerConfig`: every key under
  * its Java property name (`linger.ms`) and in camelCase (`lingerMs`), Java's
  * defaults (Kafka 4.x), validation, and the checks that span several keys
- * (idempotence, `delivery.timeout.ms`, backoffs).
+ * (idempotence, `delivery.timeout.ms`, backoffs; the rules themselves are in
+ * `config_rules.ts`).
  *
  * Decisions where Java gives no answer or JavaScript differs:
  * - Numeric keys take numbers or strings that are exactly an integer (as
@@ -25,6 +26,7 @@ import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
 import type { Platform } from "./platform.ts";
 import type { Connect } from "./socket.ts";
 import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec } from "./config_keys.ts";
+import { applyBackoffRules, applyDeliveryTimeoutRule, applyIdempotenceRules, type ConfigValues } from "./config_rules.ts";
 import { show } from "./config_parsers.ts";
 
 export { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
@@ -181,8 +183,6 @@ export interface ResolvedConfig {
   readonly notes: string[];
 }
 
-type Values = Record<string, unknown>;
-
 const BY_NAME = new Map<string, KeySpec>();
 for (const spec of KEY_SPECS) {
   BY_NAME.set(spec.camelName, spec);
@@ -210,7 +210,7 @@ export function resolveConfig(input: ProducerOptions | Record<string, unknown>):
     throw new TypeError(`Producer configuration must be an object, got "${show(input)}"`);
   }
   const notes: string[] = [];
-  const values: Values = {};
+  const values: ConfigValues = {};
   const setAs = new Map<KeySpec, string>(); // spec → the name it was set under
   for (const [name, raw] of Object.entries(input)) {
     const spec = BY_NAME.get(name);
@@ -224,7 +224,7 @@ export function resolveConfig(input: ProducerOptions | Record<string, unknown>):
     if (earlier !== undefined && !same(values[spec.camelName], value)) {
       throw new ConfigError(
         keyOf(spec),
-        `Conflicting values for "${earlier}" ("${show((input as Values)[earlier])}") and "${name}" ("${show(raw)}")`,
+        `Conflicting values for "${earlier}" ("${show((input as ConfigValues)[earlier])}") and "${name}" ("${show(raw)}")`,
       );
     }
     setAs.set(spec, name);
@@ -237,11 +237,11 @@ export function resolveConfig(input: ProducerOptions | Record<string, unknown>):
   if (values.bootstrapServers === undefined) {
     throw new ConfigError("bootstrap.servers", `Missing required configuration "bootstrap.servers"`);
   }
-  applyBackoffRules(values, explicit, notes);
-  applyIdempotenceRules(values, explicit, notes);
-  applyDeliveryTimeoutRule(values, explicit, notes);
+  applyBackoffRules(values, { explicit, notes });
+  applyIdempotenceRules(values, { explicit, notes });
+  applyDeliveryTimeoutRule(values, { explicit, notes });
   if (!explicit.has("client.id")) values.clientId = `producer-${values.transactionalId ?? clientIdSequence++}`;
-  const config: Values = {};
+  const config: ConfigValues = {};
   for (const spec of KEY_SPECS) config[spec.camelName] = values[spec.camelName];
   return Object.freeze({ ...config, explicit, notes }) as unknown as ResolvedConfig;
 }
@@ -309,97 +309,4 @@ function same(a: unknown, b: unknown): boolean {
   const y = b as { host?: unknown; port?: unknown } | null;
   return typeof x === "object" && typeof y === "object" && x !== null && y !== null &&
     typeof x.host === "string" && x.host === y.host && x.port === y.port;
-}
-
-/**
- * Java's backoff adjustments: `reconnect.backoff.ms` set alone disables
- * exponential reconnect backoff (`CommonClientConfigs`); an initial value above
- * its max gives a static backoff of the max (`ExponentialBackoff` takes
- * min(initial, max)), so the initial value is lowered to the max.
- */
-function applyBackoffRules(values: Values, explicit: Set<string>, notes: string[]): void {
-  if (explicit.has("reconnect.backoff.ms") && !explicit.has("reconnect.backoff.max.ms")) {
-    values.reconnectBackoffMaxMs = values.reconnectBackoffMs;
-    notes.push(
-      "Exponential reconnect backoff is disabled because reconnect.backoff.ms is set but reconnect.backoff.max.ms is not",
-    );
-  }
-  const pairs = [
-    ["retryBackoffMs", "retryBackoffMaxMs", "retry.backoff.ms", "retry.backoff.max.ms", "backoff"],
-    ["reconnectBackoffMs", "reconnectBackoffMaxMs", "reconnect.backoff.ms", "reconnect.backoff.max.ms", "reconnect backoff"],
-    [
-      "socketConnectionSetupTimeoutMs",
-      "socketConnectionSetupTimeoutMaxMs",
-      "socket.connection.setup.timeout.ms",
-      "socket.connection.setup.timeout.max.ms",
-      "connection setup timeout",
-    ],
-  ] as const;
-  for (const [initial, max, initialName, maxName, what] of pairs) {
-    const [a, b] = [values[initial] as number, values[max] as number];
-    if (a > b) {
-      values[initial] = b;
-      notes.push(`${initialName} ("${a}") is greater than ${maxName} ("${b}"): a static ${what} of "${b}" ms will be applied`);
-    }
-  }
-}
-
-/** Java's `postProcessAndValidateIdempotenceConfigs` (Kafka 4.x), in its order. */
-function applyIdempotenceRules(values: Values, explicit: Set<string>, notes: string[]): void {
-  const userSet = explicit.has("enable.idempotence");
-  const reasons: string[] = [];
-  if (values.enableIdempotence === true) {
-    if (values.retries === 0) {
-      if (userSet) throw new ConfigError("retries", "Must set retries to non-zero when using the idempotent producer");
-      reasons.push(`retries is set to "0"`);
-    }
-    if (values.acks !== -1) {
-      if (userSet) {
-        throw new ConfigError(
-          "acks",
-          "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence",
-        );
-      }
-      reasons.push(`acks is set to "${values.acks}", not "all"`);
-    }
-    // Kafka 4.0 (KAFKA-17927) made this an error even when idempotence is only on by default.
-    const inFlight = values.maxInFlightRequestsPerConnection as number;
-    if (inFlight > 5) {
-      throw new ConfigError(
-        "max.in.flight.requests.per.connection",
-        `To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. ` +
-          `Current value is "${inFlight}"` +
-          (userSet ? "" : " (idempotence is on by default: set enable.idempotence to false to allow more)"),
-      );
-    }
-  }
-  if (reasons.length > 0) {
-    values.enableIdempotence = false;
-    notes.push(...reasons.map((reason) => `Idempotence is disabled because ${reason}`));
-  }
-  if (values.transactionalId !== null && values.enableIdempotence !== true) {
-    throw new ConfigError(
-      "transactional.id",
-      "Cannot set a transactional.id without also enabling idempotence" +
-        (reasons.length > 0 ? ` (it was disabled because ${reasons.join(" and ")})` : ""),
-    );
-  }
-}
-
-/** Java's `KafkaProducer.configureDeliveryTimeout`. */
-function applyDeliveryTimeoutRule(values: Values, explicit: Set<string>, notes: string[]): void {
-  const linger = values.lingerMs as number;
-  const request = values.requestTimeoutMs as number;
-  const delivery = values.deliveryTimeoutMs as number;
-  const minimum = Math.min(linger + request, 2147483647);
-  if (delivery >= minimum) return;
-  if (explicit.has("delivery.timeout.ms")) {
-    throw new ConfigError(
-      "delivery.timeout.ms",
-      `delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms ` +
-        `("${delivery}" < "${linger}" + "${request}")`,
-    );
-  }
-  values.deliveryTimeoutMs = minimum;
-  notes.push(`delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms: setting it to "${minimum}"`);
 }

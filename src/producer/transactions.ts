@@ -1,6 +1,7 @@
 /**
  * Transactions, as Java's `TransactionManager` (transactional half): the state
- * machine, the coordinator requests, and the two protocol generations.
+ * machine, and when it sends which coordinator request (the requests
+ * themselves are built in `transaction_requests.ts`).
  *
  * ```
  * UNINITIALIZED ─initTransactions→ READY ─beginTransaction→ IN_TRANSACTION ─commit→ COMMITTING ─EndTxn→ READY
@@ -20,28 +21,19 @@
 import { ApiError, type KafkaError, RecordTooLargeError, TimeoutError, TransactionAbortedError, TransactionStateError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { NetworkClient } from "../network/client.ts";
-import { ProducerFencedError } from "../protocol/api_error_classes.ts";
-import { AddOffsetsToTxn } from "../protocol/add_offsets_to_txn.ts";
-import { AddPartitionsToTxn } from "../protocol/add_partitions_to_txn.ts";
-import { EndTxn } from "../protocol/end_txn.ts";
-import { ErrorCode } from "../protocol/error_codes.ts";
-import { InitProducerId } from "../protocol/init_producer_id.ts";
-import { TxnOffsetCommit } from "../protocol/txn_offset_commit.ts";
 import type { ProducerBatch } from "./batch.ts";
 import type { Coordinators } from "./coordinator.ts";
 import { type Idempotence, isFatal } from "./idempotence.ts";
 import type { SenderHooks } from "./sender_context.ts";
+import { type GroupMetadata, isFencing, type TransactionOffsets, TransactionRequests } from "./transaction_requests.ts";
+
+// The parameter types of sendOffsetsToTransaction(), defined with the requests that carry them.
+export type { GroupMetadata, TransactionOffsets };
 
 /** The states of a transactional producer. */
 export type TransactionState =
   | "UNINITIALIZED" | "INITIALIZING" | "READY" | "IN_TRANSACTION"
   | "COMMITTING" | "ABORTING" | "ABORTABLE_ERROR" | "FATAL_ERROR";
-
-/** Offsets to commit with a transaction: per topic, per partition, the next offset to consume. */
-export type TransactionOffsets = Record<string, Record<number, bigint | number | { offset: bigint | number; leaderEpoch?: number; metadata?: string }>>;
-
-/** The consumer group the offsets belong to (Java's `ConsumerGroupMetadata`), or just its id. */
-export type GroupMetadata = string | { groupId: string; generationId?: number; memberId?: string; groupInstanceId?: string | null };
 
 /** What the transaction manager needs from the producer. */
 export interface TransactionContext {
@@ -59,8 +51,6 @@ export interface TransactionContext {
   failUnsent: (error: KafkaError) => void;
 }
 
-const FENCED = new Set<number>([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH]);
-
 /**
  * The transactional state machine of one producer.
  *
@@ -73,7 +63,11 @@ const FENCED = new Set<number>([ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRO
  * ```
  */
 export class TransactionManager implements SenderHooks {
+  /** The producer's parts this manager drives; never changes. */
   readonly #c: TransactionContext;
+  /** Builds and sends the coordinator requests; holds no state. */
+  readonly #requests: TransactionRequests;
+  /** Where the transaction is: every public method checks it, only this class moves it. */
   #state: TransactionState = "UNINITIALIZED";
   /** Why the producer is in ABORTABLE_ERROR or FATAL_ERROR. */
   #lastError: KafkaError | null = null;
@@ -83,6 +77,7 @@ export class TransactionManager implements SenderHooks {
   readonly #added = new Set<string>();
   /** Partitions waiting for AddPartitionsToTxn (v1). */
   readonly #pending = new Set<string>();
+  /** An AddPartitionsToTxn is under way (v1): at most one at a time, set and cleared only by #addPartitions. */
   #addInFlight = false;
   /** The AddPartitionsToTxn under way (v1): an abort waits for it before deciding on EndTxn. */
   #adding: Promise<void> | null = null;
@@ -97,9 +92,11 @@ export class TransactionManager implements SenderHooks {
 
   constructor(context: TransactionContext) {
     this.#c = context;
+    this.#requests = new TransactionRequests(context);
     context.idempotence.partitionAllowed = (b) => this.#added.has(key(b.topic, b.partition));
   }
 
+  /** The current state (see the module's diagram). */
   get state(): TransactionState {
     return this.#state;
   }
@@ -175,39 +172,13 @@ export class TransactionManager implements SenderHooks {
     const c = this.#c;
     const deadline = Date.now() + c.maxBlockMs;
     const sending = this.#guard(async () => {
-      const pid = c.idempotence.producerIdAndEpoch;
+      const producer = c.idempotence.producerIdAndEpoch;
       if (this.#v2) this.#started = true;
       else {
-        await c.coordinators.request("transaction", c.transactionalId, AddOffsetsToTxn,
-          { transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch, groupId: g.groupId },
-          (r) => ({ errorCode: r.errorCode }), deadline, `AddOffsetsToTxn for group "${g.groupId}"`);
+        await this.#requests.addOffsets({ producer, groupId: g.groupId, deadline });
         this.#started = true;
       }
-      const topics = Object.entries(offsets).map(([name, parts]) => ({
-        name,
-        partitions: Object.entries(parts).map(([p, o]) => {
-          const v = typeof o === "object" ? o : { offset: o };
-          return {
-            partitionIndex: Number(p),
-            committedOffset: BigInt(v.offset),
-            committedLeaderEpoch: v.leaderEpoch ?? -1,
-            committedMetadata: v.metadata ?? "",
-          };
-        }),
-      }));
-      await c.coordinators.request("group", g.groupId, TxnOffsetCommit, {
-        transactionalId: c.transactionalId,
-        groupId: g.groupId,
-        producerId: pid.producerId,
-        producerEpoch: pid.epoch,
-        generationId: g.generationId ?? -1,
-        memberId: g.memberId ?? "",
-        groupInstanceId: g.groupInstanceId ?? null,
-        topics,
-      }, (r) => {
-        const failed = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE);
-        return { errorCode: failed?.errorCode ?? ErrorCode.NONE };
-      }, deadline, `TxnOffsetCommit for group "${g.groupId}"`, { maxVersion: this.#v2 ? 5 : 4 });
+      await this.#requests.commitOffsets({ producer, offsets, group: g, v2: this.#v2, deadline });
     });
     // commit/abort wait for it: ending the transaction first could commit it without these offsets.
     this.#offsetsUnderWay.add(sending);
@@ -330,32 +301,18 @@ export class TransactionManager implements SenderHooks {
 
   async #initProducerId(deadline: number, bump: boolean): Promise<void> {
     const c = this.#c;
-    const current = c.idempotence.producerIdAndEpoch;
-    const r = await c.coordinators.request("transaction", c.transactionalId, InitProducerId, (version: number) => ({
-      transactionalId: c.transactionalId,
-      transactionTimeoutMs: c.transactionTimeoutMs,
-      // KIP-360: with the current id/epoch the coordinator bumps the epoch instead of fencing us.
-      producerId: bump && version >= 3 ? current.producerId : -1n,
-      producerEpoch: bump && version >= 3 ? current.epoch : -1,
-    }), (res) => ({ errorCode: res.errorCode, value: res }), deadline, "InitProducerId").catch((e) => this.#fail(e));
+    const next = await this.#requests.initProducerId({ bump: bump ? c.idempotence.producerIdAndEpoch : null, deadline });
     c.idempotence.resetProducerId();
-    c.idempotence.setProducerIdAndEpoch({ producerId: r.producerId, epoch: r.producerEpoch });
+    c.idempotence.setProducerIdAndEpoch(next);
     this.#bumpAfterAbort = false;
-    c.logger.info("Transactional producer ready", { transactionalId: c.transactionalId, producerId: String(r.producerId), epoch: r.producerEpoch });
+    c.logger.info("Transactional producer ready", { transactionalId: c.transactionalId, producerId: String(next.producerId), epoch: next.epoch });
   }
 
   async #endTxn(commit: boolean, deadline: number): Promise<void> {
     const c = this.#c;
-    const pid = c.idempotence.producerIdAndEpoch;
-    const r = await c.coordinators.request("transaction", c.transactionalId, EndTxn,
-      { transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch, committed: commit },
-      (res) => ({ errorCode: res.errorCode, value: res }), deadline, commit ? "EndTxn (commit)" : "EndTxn (abort)",
-      // As Java's EndTxnRequest.Builder: v5 (a new epoch per transaction) only with transactions v2.
-      { maxVersion: this.#v2 ? 5 : 4 }).catch((e) => this.#fail(e));
-    if (r.producerId >= 0n && r.producerEpoch >= 0) {
-      // EndTxn v5 (transactions v2): the epoch moves on with every transaction.
-      c.idempotence.setProducerIdAndEpoch({ producerId: r.producerId, epoch: r.producerEpoch });
-    }
+    const next = await this.#requests.endTxn({ producer: c.idempotence.producerIdAndEpoch, commit, v2: this.#v2, deadline });
+    // EndTxn v5 (transactions v2): the epoch moves on with every transaction.
+    if (next !== null) c.idempotence.setProducerIdAndEpoch(next);
     this.#added.clear();
   }
 
@@ -363,23 +320,12 @@ export class TransactionManager implements SenderHooks {
     const c = this.#c;
     const batch = [...this.#pending];
     this.#addInFlight = true;
-    const pid = c.idempotence.producerIdAndEpoch;
-    const byTopic = new Map<string, number[]>();
-    for (const k of batch) {
+    const partitions = batch.map((k) => {
       const [topic, p] = k.split("\0") as [string, string];
-      (byTopic.get(topic) ?? byTopic.set(topic, []).get(topic)!).push(Number(p));
-    }
+      return { topic, partition: Number(p) };
+    });
     try {
-      await c.coordinators.request("transaction", c.transactionalId, AddPartitionsToTxn, {
-        transactionalId: c.transactionalId, producerId: pid.producerId, producerEpoch: pid.epoch,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
-      }, (r) => {
-        const codes = r.resultsByTopic.flatMap((t) => t.resultsByPartition.map((p) => p.partitionErrorCode));
-        // OPERATION_NOT_ATTEMPTED marks partitions skipped because another failed: report the real cause.
-        const first = codes.find((x) => x !== ErrorCode.NONE && x !== ErrorCode.OPERATION_NOT_ATTEMPTED) ??
-          codes.find((x) => x !== ErrorCode.NONE);
-        return { errorCode: first ?? ErrorCode.NONE };
-      }, Date.now() + c.maxBlockMs, "AddPartitionsToTxn");
+      await this.#requests.addPartitions({ producer: c.idempotence.producerIdAndEpoch, partitions, deadline: Date.now() + c.maxBlockMs });
       for (const k of batch) {
         this.#pending.delete(k);
         this.#added.add(k);
@@ -387,7 +333,7 @@ export class TransactionManager implements SenderHooks {
       this.#started = true;
     } catch (error) {
       const e = error as KafkaError;
-      if (isFatal(e) || (isApi(e) && FENCED.has(e.code))) this.#fatal(e);
+      if (isFatal(e) || isFencing(e)) this.#fatal(e);
       else this.#abortable(e);
       // Records for partitions that could not be added will never be sent: fail them.
       c.failUnsent(e);
@@ -398,12 +344,7 @@ export class TransactionManager implements SenderHooks {
   }
 
   #detectV2(): boolean {
-    const node = this.#c.coordinators.known("transaction", this.#c.transactionalId);
-    const conn = node ? this.#c.client.connection(node.id) : null;
-    if (conn === null) return this.#v2;
-    const produce = conn.versionRange(0);
-    const endTxn = conn.versionRange(26);
-    return conn.featureLevel("transaction.version") >= 2 && (produce?.[1] ?? 0) >= 12 && (endTxn?.[1] ?? 0) >= 5;
+    return this.#requests.supportsV2() ?? this.#v2;
   }
 
   /** Runs a state-changing operation; repeated calls share it until it settles. */
@@ -421,21 +362,10 @@ export class TransactionManager implements SenderHooks {
       await op();
     } catch (error) {
       const e = error as KafkaError;
-      if (isFatal(e) || (isApi(e) && FENCED.has(e.code))) this.#fatal(e);
+      if (isFatal(e) || isFencing(e)) this.#fatal(e);
       else if (!e.retriable && this.#state !== "ABORTING" && this.#state !== "INITIALIZING") this.#abortable(e);
       throw this.#lastError ?? e;
     }
-  }
-
-  #fail(error: unknown): never {
-    const e = error as KafkaError;
-    if (isApi(e) && FENCED.has(e.code)) {
-      throw new ProducerFencedError(
-        `Transactional id "${this.#c.transactionalId}" was fenced: a newer producer with the same transactional id exists (${e.errorName})`,
-        { cause: e },
-      );
-    }
-    throw e;
   }
 
   #fatal(error: KafkaError): void {
@@ -464,6 +394,3 @@ function key(topic: string, partition: number): string {
   return `${topic}\0${partition}`;
 }
 
-function isApi(e: unknown): e is KafkaError & { code: number; errorName: string } {
-  return typeof e === "object" && e !== null && "errorName" in e;
-}

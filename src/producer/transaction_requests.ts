@@ -58,7 +58,10 @@ export function isFencing(error: unknown): boolean {
 }
 
 /**
- * Builds and sends the transactional requests of one producer.
+ * Builds and sends the transactional requests of one producer. A fencing
+ * error from any of them (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH) is thrown
+ * as a {@linkcode ProducerFencedError} naming the transactional id, as Java's
+ * handlers turn both into `ProducerFencedException`.
  *
  * @example Ending a transaction
  * ```ts ignore
@@ -129,7 +132,7 @@ export class TransactionRequests {
       const first = codes.find((x) => x !== ErrorCode.NONE && x !== ErrorCode.OPERATION_NOT_ATTEMPTED) ??
         codes.find((x) => x !== ErrorCode.NONE);
       return { errorCode: first ?? ErrorCode.NONE };
-    }, options.deadline, "AddPartitionsToTxn");
+    }, options.deadline, "AddPartitionsToTxn").catch((e) => this.#fenced(e));
   }
 
   /** AddOffsetsToTxn (transactions v1): the group's offsets topic joins the transaction. */
@@ -138,7 +141,7 @@ export class TransactionRequests {
     const { producer, groupId } = options;
     await o.coordinators.request("transaction", o.transactionalId, AddOffsetsToTxn,
       { transactionalId: o.transactionalId, producerId: producer.producerId, producerEpoch: producer.epoch, groupId },
-      (r) => ({ errorCode: r.errorCode }), options.deadline, `AddOffsetsToTxn for group "${groupId}"`);
+      (r) => ({ errorCode: r.errorCode }), options.deadline, `AddOffsetsToTxn for group "${groupId}"`).catch((e) => this.#fenced(e));
   }
 
   /**
@@ -178,7 +181,7 @@ export class TransactionRequests {
     }, (r) => {
       const failed = r.topics.flatMap((t) => t.partitions).find((p) => p.errorCode !== ErrorCode.NONE);
       return { errorCode: failed?.errorCode ?? ErrorCode.NONE };
-    }, options.deadline, `TxnOffsetCommit for group "${g.groupId}"`, { maxVersion: options.v2 ? 5 : 4 });
+    }, options.deadline, `TxnOffsetCommit for group "${g.groupId}"`, { maxVersion: options.v2 ? 5 : 4 }).catch((e) => this.#fenced(e));
   }
 
   /**

@@ -81,6 +81,12 @@ export class TxnCluster {
     return this;
   }
 
+  /** Drops the replies still scripted for `api`: its next requests succeed. */
+  unscript(api: string): this {
+    this.#scripts.delete(api);
+    return this;
+  }
+
   /** The requests of one API. */
   sent(api: string): TxnRequest[] {
     return this.requests.filter((r) => r.api === api);

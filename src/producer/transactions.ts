@@ -173,12 +173,19 @@ export class TransactionManager implements SenderHooks {
     const deadline = Date.now() + c.maxBlockMs;
     const sending = this.#guard(async () => {
       const producer = c.idempotence.producerIdAndEpoch;
-      if (this.#v2) this.#started = true;
-      else {
-        await this.#requests.addOffsets({ producer, groupId: g.groupId, deadline });
-        this.#started = true;
+      try {
+        if (this.#v2) this.#started = true;
+        else {
+          await this.#requests.addOffsets({ producer, groupId: g.groupId, deadline });
+          this.#started = true;
+        }
+        await this.#requests.commitOffsets({ producer, offsets, group: g, v2: this.#v2, deadline });
+      } catch (error) {
+        // Unlike a commit, offsets that timed out are not resumed: committing the transaction without
+        // them would lose them (the input would be read again), so it can only be aborted now.
+        if (error instanceof TimeoutError) this.#abortable(error);
+        throw error;
       }
-      await this.#requests.commitOffsets({ producer, offsets, group: g, v2: this.#v2, deadline });
     });
     // commit/abort wait for it: ending the transaction first could commit it without these offsets.
     this.#offsetsUnderWay.add(sending);

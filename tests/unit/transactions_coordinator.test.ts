@@ -9,7 +9,7 @@
  */
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { TimeoutError } from "../../src/errors.ts";
+import { TimeoutError, TransactionStateError } from "../../src/errors.ts";
 import { ProducerFencedError, TopicAuthorizationError } from "../../src/protocol/api_error_classes.ts";
 import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { append, type TxnHarness, txnHarness, until } from "./support/txn_broker.ts";
@@ -184,6 +184,19 @@ describe("offsets in a transaction", () => {
     h.cluster.script("TxnOffsetCommit", { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
     expect(await failure(() => h.manager.sendOffsetsToTransaction({ in: { 0: 1 } }, "g"))).toBeInstanceOf(TopicAuthorizationError);
     expect(h.manager.state).toBe("ABORTABLE_ERROR");
+  });
+
+  test("offsets that timed out cannot be committed without: the transaction must be aborted", async () => {
+    const h = await inTransaction({ maxBlockMs: 100 });
+    append(h, "t", 0);
+    await until(() => h.allowed("t", 0), "t-0 to join");
+    h.cluster.script("TxnOffsetCommit", ...Array.from({ length: 100 }, () => ({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS })));
+    const error = await failure(() => h.manager.sendOffsetsToTransaction({ in: { 0: 7 } }, "g"));
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(h.manager.state).toBe("ABORTABLE_ERROR");
+    expect(await failure(() => h.manager.commitTransaction())).toBeInstanceOf(TransactionStateError);
+    await h.manager.abortTransaction();
+    expect(h.cluster.sent("EndTxn").map((r) => r.fields.committed)).toEqual([false]);
   });
 
   test("commit waits for offsets under way before EndTxn", async () => {

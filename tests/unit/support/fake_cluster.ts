@@ -103,6 +103,8 @@ export class FakeCluster {
   readonly produceRequests: ProduceRequestSeen[] = [];
   /** Metadata requests received, and the topics each asked for. */
   readonly metadataRequests: string[][] = [];
+  /** The throttle time Metadata answers carry. */
+  metadataThrottleMs = 0;
   /** Every socket opened, with the address it went to. */
   readonly sockets: Array<{ port: number; socket: MemorySocket }> = [];
   #holdMetadata = false;
@@ -176,7 +178,7 @@ export class FakeCluster {
   }
 
   #writeMetadata(w: Writer, topics: readonly string[]): void {
-    w.int32(0); // throttle time
+    w.int32(this.metadataThrottleMs);
     w.compactArray(this.brokerIds, (w, id) => {
       const a = this.addresses.get(id)!;
       w.int32(id).compactString(a.host).int32(a.port).compactNullableString(null).uvarint(0);

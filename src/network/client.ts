@@ -201,9 +201,11 @@ export class NetworkClient {
       s = { node, conn: null, connecting: null, failures: 0, backoffUntil: 0, lastError: null };
       this.#nodes.set(node.id, s);
     } else if (s.node.host !== node.host || s.node.port !== node.port) {
-      // The broker moved: its old connection points at the wrong place.
+      // The broker moved: its old connection points at the wrong place. Its requests fail as
+      // disconnected (retriable, as Java's), so their batches are retried at the new address.
+      const from = s.node;
       s.node = node;
-      s.conn?.close();
+      s.conn?.close(new ConnectionError(`Node ${node.id} moved from "${from.host}:${from.port}" to "${node.host}:${node.port}": its connection was closed`));
     }
     return s;
   }
@@ -225,7 +227,9 @@ export class NetworkClient {
       requestTimeoutMs: o.requestTimeoutMs,
       onClose: (error) => {
         if (s.conn !== null && !s.conn.isOpen) s.conn = null;
-        if (error !== undefined) {
+        // Closed because the broker moved: that says nothing about its new address (no backoff).
+        const moved = s.node.host !== node.host || s.node.port !== node.port;
+        if (error !== undefined && !moved) {
           // A broken connection backs off like a failed attempt, so a broker
           // that accepts and drops connections is not hammered.
           s.lastError = error;

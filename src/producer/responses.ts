@@ -56,22 +56,27 @@ export class ResponseHandler {
       return;
     }
     const endpoints: BrokerNode[] = response.nodeEndpoints.map((n) => ({ id: n.nodeId, host: n.host, port: n.port, rack: n.rack }));
-    const seen = new Set<ProducerBatch>();
+    // Built once per response, so matching is linear in its partitions (a request holds at most
+    // one batch per partition). Each answered batch leaves the map: what stays was not answered.
+    const unanswered = byPartition(batches);
     for (const t of response.topics) {
+      const partitions = unanswered.get(t.name);
+      if (partitions === undefined) continue;
       for (const p of t.partitions) {
-        const b = batches.find((x) => x.topic === t.name && x.partition === p.index && !seen.has(x));
-        if (b === undefined) continue;
-        seen.add(b);
+        const b = partitions.get(p.index);
+        if (b === undefined) continue; // not ours, or answered twice: the first answer counts
+        partitions.delete(p.index);
         this.#inFlight.delete(b);
         this.#onPartition(b, p, endpoints, now);
       }
     }
-    for (const b of batches) {
-      if (seen.has(b)) continue;
-      // A response that leaves out a partition we sent: treat as a lost request.
-      this.#inFlight.delete(b);
-      this.#retryOrFail(b, ErrorCode.NETWORK_EXCEPTION, -1n,
-        apiError(ErrorCode.NETWORK_EXCEPTION, `Node ${nodeId} answered without partition ${b.partition}`, label(b)), now);
+    for (const partitions of unanswered.values()) {
+      for (const b of partitions.values()) {
+        // A response that leaves out a partition we sent: treat as a lost request (retriable).
+        this.#inFlight.delete(b);
+        this.#retryOrFail(b, ErrorCode.NETWORK_EXCEPTION, -1n,
+          apiError(ErrorCode.NETWORK_EXCEPTION, `Node ${nodeId} answered without partition ${b.partition}`, label(b)), now);
+      }
     }
   }
 
@@ -177,6 +182,17 @@ export class ResponseHandler {
     b.complete(baseOffset, logAppendTime);
     c.accumulator.release(b);
   }
+}
+
+/** Topic → partition → the request's batch, in request order. */
+function byPartition(batches: readonly ProducerBatch[]): Map<string, Map<number, ProducerBatch>> {
+  const out = new Map<string, Map<number, ProducerBatch>>();
+  for (const b of batches) {
+    let partitions = out.get(b.topic);
+    if (partitions === undefined) out.set(b.topic, (partitions = new Map()));
+    partitions.set(b.partition, b);
+  }
+  return out;
 }
 
 function label(b: ProducerBatch): string {

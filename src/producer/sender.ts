@@ -154,8 +154,10 @@ export class Sender {
 
     const result = c.accumulator.ready(c.metadata, now, c.pool.queued > 0);
     if (result.unknownLeaderTopics.size > 0) {
+      // The update is due now: the metadata step sends it, or says how long until it may (never 0
+      // while a request is in flight or a connection is opening — their answer wakes the loop).
       c.metadata.requestUpdate();
-      next = Math.min(next, c.metadata.timeToNextUpdate(now));
+      next = Math.min(next, this.#maybeUpdateMetadata(now));
     }
     for (const id of result.readyNodes) {
       const node = c.metadata.node(id);
@@ -251,7 +253,11 @@ export class Sender {
     );
   }
 
-  /** Sends a Metadata request when one is due; returns ms until it is. */
+  /**
+   * Sends a Metadata request when one is due; returns ms until the loop must
+   * look again: Infinity while a request is in flight or the broker is not
+   * connected yet (the answer, or the connection, wakes the loop).
+   */
   #maybeUpdateMetadata(now: number): number {
     const c = this.#c;
     if (this.#metadataInFlight) return Infinity;

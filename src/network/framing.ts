@@ -20,6 +20,12 @@ import { Writer } from "../protocol/writer.ts";
 /** The largest response frame we accept (Kafka's own `socket.request.max.bytes` default). */
 export const MAX_FRAME_SIZE = 100 * 1024 * 1024;
 
+/**
+ * The first buffer for a response frame: frames up to this size are
+ * allocated once; larger ones start here and double as their bytes arrive.
+ */
+export const INITIAL_FRAME_CAPACITY = 64 * 1024;
+
 /** What {@linkcode encodeFrame} needs besides the request. */
 export interface FrameHeader {
   /** The API version the request is encoded in. */
@@ -65,7 +71,10 @@ export interface FrameReaderOptions {
 /**
  * Reassembles frames from chunks. A frame size outside 4 to
  * {@linkcode MAX_FRAME_SIZE} is a `ProtocolError`: the stream cannot be
- * read further.
+ * read further. Memory follows the bytes received, not the size declared:
+ * a frame's buffer starts at {@linkcode INITIAL_FRAME_CAPACITY} (or its size,
+ * if smaller) and doubles when full, capped at the declared size, so it never
+ * holds more than twice what arrived.
  *
  * @example Two frames split across three chunks
  * ```ts
@@ -83,9 +92,11 @@ export class FrameReader {
   /** The 4-byte size prefix being read, and how much of it arrived. */
   readonly #sizeBytes = new Uint8Array(4);
   #sizeFilled = 0;
-  /** The frame being filled (null between frames), and how much of it arrived. */
+  /** The buffer of the frame being filled (null between frames), and how much of it arrived. */
   #frame: Uint8Array | null = null;
   #frameFilled = 0;
+  /** The size the frame being filled declared; its buffer grows up to this. */
+  #frameSize = 0;
   /** Set by {@linkcode FrameReader.close}: nothing more is read, not even the rest of a chunk. */
   #closed = false;
 
@@ -93,7 +104,7 @@ export class FrameReader {
     this.#options = options;
   }
 
-  /** Bytes held for the frame being reassembled (0 between frames). */
+  /** Bytes allocated for the frame being reassembled (0 between frames); at most twice what arrived of it. */
   get capacity(): number {
     return this.#frame?.length ?? 0;
   }
@@ -117,19 +128,29 @@ export class FrameReader {
         if (size < 4 || size > MAX_FRAME_SIZE) {
           throw new ProtocolError(`${this.#options.describe()} sent a frame of invalid size ${size} (valid: 4 to ${MAX_FRAME_SIZE})`);
         }
-        this.#frame = new Uint8Array(size);
+        this.#frame = new Uint8Array(Math.min(size, INITIAL_FRAME_CAPACITY));
         this.#frameFilled = 0;
+        this.#frameSize = size;
       }
+      const take = Math.min(this.#frameSize - this.#frameFilled, chunk.length - i);
+      if (this.#frameFilled + take > this.#frame.length) this.#grow(this.#frameFilled + take);
       const frame = this.#frame;
-      const take = Math.min(frame.length - this.#frameFilled, chunk.length - i);
       frame.set(chunk.subarray(i, i + take), this.#frameFilled);
       this.#frameFilled += take;
       i += take;
-      if (this.#frameFilled === frame.length) {
+      if (this.#frameFilled === this.#frameSize) {
         this.#frame = null;
         this.#options.onFrame(frame);
       }
     }
+  }
+
+  /** Makes room for `needed` bytes of the current frame: double, at least `needed`, at most its declared size. */
+  #grow(needed: number): void {
+    const old = this.#frame!;
+    const grown = new Uint8Array(Math.min(this.#frameSize, Math.max(needed, 2 * old.length)));
+    grown.set(old.subarray(0, this.#frameFilled));
+    this.#frame = grown;
   }
 
   /** Stops reading and drops a partly received frame. */

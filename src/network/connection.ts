@@ -1,6 +1,7 @@
 /**
- * One connection to one broker: frames requests, pipelines them, matches
- * responses to requests by correlation id, and negotiates API versions.
+ * One connection to one broker: pipelines requests (framed by
+ * `./framing.ts`), matches responses to requests by correlation id, enforces
+ * request timeouts, and negotiates API versions.
  *
  * Kafka answers the requests of one connection in the order it received them,
  * so responses are matched against a FIFO of pending requests: a response
@@ -18,14 +19,11 @@ import { ApiVersions, type ApiVersionsResponse } from "../protocol/api_versions.
 import { UnsupportedVersionError } from "../protocol/api_error_classes.ts";
 import { apiError } from "../protocol/api_errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
-import { readResponseHeader, writeRequestHeader } from "../protocol/header.ts";
+import { readResponseHeader } from "../protocol/header.ts";
 import { Reader } from "../protocol/reader.ts";
-import { Writer } from "../protocol/writer.ts";
 import type { Connect, Socket } from "../socket.ts";
 import { VERSION } from "../version.ts";
-
-/** The largest response frame we accept (Kafka's own `socket.request.max.bytes` default). */
-export const MAX_FRAME_SIZE = 100 * 1024 * 1024;
+import { encodeFrame, FrameReader } from "./framing.ts";
 
 /** How to open a {@linkcode Connection}. */
 export interface ConnectionOptions {
@@ -107,12 +105,8 @@ export class Connection {
   /** Frames whose writes must complete before their promise resolves (acks=0). */
   #writeWaiters: WriteWaiter[] = [];
 
-  /** The 4-byte size prefix being read, and how much of it arrived. */
-  readonly #sizeBytes = new Uint8Array(4);
-  #sizeFilled = 0;
-  /** The frame being filled (null between frames), and how much of it arrived. */
-  #frame: Uint8Array | null = null;
-  #frameFilled = 0;
+  /** Cuts received bytes into response frames; closed by `#fail`. */
+  readonly #frames = new FrameReader({ onFrame: (frame) => this.#onFrame(frame), describe: () => this.#describe() });
 
   #nextCorrelationId = 0;
   #closed: KafkaError | null = null;
@@ -196,7 +190,7 @@ export class Connection {
     const correlationId = this.#nextCorrelationId;
     try {
       version = options.version ?? this.version(api as Api<unknown, unknown>);
-      frame = encodeFrame(api, version, correlationId, this.#options.clientId, request, options.sizeHint ?? 512);
+      frame = encodeFrame(api, request, { version, correlationId, clientId: this.#options.clientId, sizeHint: options.sizeHint ?? 512 });
     } catch (error) {
       return Promise.reject(error);
     }
@@ -286,34 +280,8 @@ export class Connection {
   #onData(chunk: Uint8Array): void {
     if (this.#closed) return;
     this.lastActivity = Date.now();
-    let i = 0;
     try {
-      while (i < chunk.length && this.#closed === null) {
-        if (this.#frame === null) {
-          const take = Math.min(4 - this.#sizeFilled, chunk.length - i);
-          this.#sizeBytes.set(chunk.subarray(i, i + take), this.#sizeFilled);
-          this.#sizeFilled += take;
-          i += take;
-          if (this.#sizeFilled < 4) break;
-          this.#sizeFilled = 0;
-          const s = this.#sizeBytes;
-          const size = ((s[0]! << 24) | (s[1]! << 16) | (s[2]! << 8) | s[3]!) >> 0;
-          if (size < 4 || size > MAX_FRAME_SIZE) {
-            throw new ProtocolError(`${this.#describe()} sent a frame of invalid size ${size} (valid: 4 to ${MAX_FRAME_SIZE})`);
-          }
-          this.#frame = new Uint8Array(size);
-          this.#frameFilled = 0;
-        }
-        const frame = this.#frame;
-        const take = Math.min(frame.length - this.#frameFilled, chunk.length - i);
-        frame.set(chunk.subarray(i, i + take), this.#frameFilled);
-        this.#frameFilled += take;
-        i += take;
-        if (this.#frameFilled === frame.length) {
-          this.#frame = null;
-          this.#onFrame(frame);
-        }
-      }
+      this.#frames.push(chunk);
     } catch (error) {
       this.#fail(toKafkaError(error) ?? new ProtocolError(`${this.#describe()} sent an unreadable response`, { cause: error }));
     }
@@ -376,7 +344,7 @@ export class Connection {
     const waiters = this.#writeWaiters.splice(0);
     this.#queue = [];
     this.#queuedBytes = 0;
-    this.#frame = null;
+    this.#frames.close();
     try {
       this.#socket?.close();
     } catch {
@@ -386,23 +354,6 @@ export class Connection {
     for (const w of waiters) w.reject(error);
     this.#options.onClose?.(error instanceof ClosedError ? undefined : error);
   }
-}
-
-/** Encodes one size-prefixed request frame. */
-function encodeFrame<Req>(
-  api: Api<Req, unknown>,
-  version: number,
-  correlationId: number,
-  clientId: string | null,
-  request: Req,
-  sizeHint: number,
-): Uint8Array {
-  const w = new Writer(sizeHint);
-  w.reserve(4);
-  writeRequestHeader(w, api, version, correlationId, clientId);
-  api.encode(w, version, request);
-  w.setInt32At(0, w.length - 4);
-  return w.bytes();
 }
 
 function toKafkaError(error: unknown): KafkaError | undefined {

@@ -1,0 +1,281 @@
+/**
+ * Hostile-broker scenario, run unchanged under Bun, Deno and Node (from
+ * `dist/`, see `tests/helpers/runtimes.ts`) by `tests/e2e/hostile_broker.test.ts`.
+ *
+ * ```sh
+ * bun tests/e2e/scenarios/hostile.ts --bootstrap 127.0.0.1:9092 --topic t --seed 42
+ * ```
+ *
+ * Options: `--seed N` (the fault sequence), `--sends N` records per round
+ * (default 600), `--rate P` probability that a response frame is corrupted
+ * (default 0.1).
+ *
+ * Rounds of producers with different settings (idempotent, gzip under memory
+ * pressure, acks=1 without idempotence, acks=0 closed while records are still
+ * pending) send to `--topic` through `tests/helpers/hostile_connect.ts`, which
+ * corrupts the real broker's responses. Per round it records how every
+ * `send()` settled (success or error, how often, how long after the call),
+ * how long `close()` took, the buffer pool's available memory after close,
+ * and whether every socket was closed. Then a clean producer (no faults)
+ * sends a few records. Unhandled rejections and uncaught exceptions are
+ * counted instead of killing the process.
+ *
+ * Prints one JSON line (see {@linkcode HostileReport}). Exits 0 when the
+ * scenario ran (the test judges the result), 1 if it crashed.
+ *
+ * @module
+ */
+
+import { Producer } from "../../../mod.ts";
+import type { ProducerOptions } from "../../../mod.ts";
+import { type Fault, FAULTS, hostileConnect } from "../../helpers/hostile_connect.ts";
+
+/** The settings every hostile round shares: small timeouts so faults resolve quickly. */
+export const TIMEOUTS = { maxBlockMs: 1000, requestTimeoutMs: 1000, deliveryTimeoutMs: 3000 } as const;
+
+export interface RoundReport {
+  name: string;
+  seed: number;
+  sends: number;
+  /** Sends whose promise or callback settled, once each. */
+  settled: number;
+  succeeded: number;
+  /** Error class names and how many sends failed with each. */
+  errors: Record<string, number>;
+  /** Sends settled more than once (a callback called twice). */
+  settledTwice: number;
+  /** Sends not settled when the round gave up waiting (nothing should be). */
+  unsettled: number;
+  /** The longest time from `send()` to its outcome, ms. */
+  maxSettleMs: number;
+  /** How long `close()` took, ms (-1: it did not return in time). */
+  closeMs: number;
+  /** `buffer-available-bytes` and `buffer-total-bytes` after close. */
+  availableBytes: number;
+  totalBytes: number;
+  /** What `send()` after `close()` rejected with. */
+  sendAfterClose: string | null;
+  /** Sockets opened and closed through the hostile transport, response frames seen, faults applied. */
+  opened: number;
+  closed: number;
+  frames: number;
+  faults: Record<Fault, number>;
+}
+
+export interface HostileReport {
+  ok: boolean;
+  runtime: string;
+  seed: number;
+  rounds: RoundReport[];
+  clean: { sends: number; succeeded: number; errors: string[]; closeMs: number };
+  unhandledRejections: string[];
+  uncaughtExceptions: string[];
+  ms: number;
+  error?: string;
+}
+
+type Global = {
+  Deno?: { args: string[]; exitCode: number };
+  Bun?: unknown;
+  process?: { argv: string[]; exitCode?: number; on(event: string, f: (e: unknown) => void): void };
+  addEventListener?: (type: string, f: (e: { reason?: unknown; error?: unknown; preventDefault(): void }) => void) => void;
+};
+const g = globalThis as unknown as Global;
+const runtime = g.Deno ? "deno" : g.Bun ? "bun" : "node";
+const args = parseArgs(g.Deno?.args ?? g.process!.argv.slice(2));
+const bootstrap = args.bootstrap;
+const topic = args.topic;
+if (!bootstrap || !topic) throw new Error("Usage: hostile.ts --bootstrap HOST:PORT --topic T [--seed N] [--sends N] [--rate P]");
+const seed = Number(args.seed ?? 1) >>> 0;
+const sendsPerRound = Number(args.sends ?? 600);
+const rate = Number(args.rate ?? 0.1);
+
+const started = performance.now();
+const report: HostileReport = {
+  ok: false,
+  runtime,
+  seed,
+  rounds: [],
+  clean: { sends: 0, succeeded: 0, errors: [], closeMs: -1 },
+  unhandledRejections: [],
+  uncaughtExceptions: [],
+  ms: 0,
+};
+
+const describeError = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e));
+if (g.Deno) {
+  g.addEventListener!("unhandledrejection", (e) => {
+    e.preventDefault();
+    report.unhandledRejections.push(describeError(e.reason));
+  });
+  g.addEventListener!("error", (e) => {
+    e.preventDefault();
+    report.uncaughtExceptions.push(describeError(e.error));
+  });
+} else {
+  g.process!.on("unhandledRejection", (reason) => report.unhandledRejections.push(describeError(reason)));
+  g.process!.on("uncaughtException", (error) => report.uncaughtExceptions.push(describeError(error)));
+}
+
+interface Round {
+  name: string;
+  options: Omit<Partial<ProducerOptions>, "keySerializer" | "valueSerializer">;
+  /** Close right after the last send, with this timeout, instead of waiting for the sends first. */
+  closeEarlyMs?: number;
+}
+
+const ROUNDS: Round[] = [
+  { name: "idempotent", options: {} },
+  { name: "gzip, little memory", options: { compressionType: "gzip", bufferMemory: 64 * 1024, batchSize: 4096 } },
+  { name: "acks=1, not idempotent", options: { acks: 1, enableIdempotence: false } },
+  { name: "acks=0, closed early", options: { acks: 0, enableIdempotence: false }, closeEarlyMs: 500 },
+];
+
+try {
+  for (let i = 0; i < ROUNDS.length; i++) report.rounds.push(await runRound(ROUNDS[i]!, (seed + i * 7919) >>> 0));
+  report.clean = await cleanProducer();
+  // Let late rejections surface before reporting.
+  await new Promise((r) => setTimeout(r, 50));
+  report.ok = true;
+} catch (error) {
+  report.error = describeError(error);
+}
+report.ms = Math.round(performance.now() - started);
+console.log(JSON.stringify(report));
+if (!report.ok) {
+  if (g.Deno) g.Deno.exitCode = 1;
+  else g.process!.exitCode = 1;
+}
+// No process.exit(): the process must end by itself once the producers are
+// closed (a leaked socket or timer would keep it alive and time the test out).
+
+async function runRound(round: Round, roundSeed: number): Promise<RoundReport> {
+  const hostile = hostileConnect({ seed: roundSeed, rate });
+  const bufferMemory = round.options.bufferMemory ?? 256 * 1024;
+  const producer = new Producer({
+    bootstrapServers: bootstrap!,
+    clientId: `hostile-${runtime}`,
+    connect: hostile.connect,
+    lingerMs: 2,
+    batchSize: 2048,
+    retryBackoffMs: 10,
+    retryBackoffMaxMs: 100,
+    reconnectBackoffMs: 10,
+    reconnectBackoffMaxMs: 100,
+    socketConnectionSetupTimeoutMs: 1000,
+    socketConnectionSetupTimeoutMaxMs: 1000,
+    ...TIMEOUTS,
+    ...round.options,
+    bufferMemory,
+  });
+  const r: RoundReport = {
+    name: round.name,
+    seed: roundSeed,
+    sends: sendsPerRound,
+    settled: 0,
+    succeeded: 0,
+    errors: {},
+    settledTwice: 0,
+    unsettled: 0,
+    maxSettleMs: 0,
+    closeMs: -1,
+    availableBytes: -1,
+    totalBytes: -1,
+    sendAfterClose: null,
+    opened: 0,
+    closed: 0,
+    frames: 0,
+    faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>,
+  };
+  const value = new Uint8Array(100).fill(0x61);
+  const all: Promise<void>[] = [];
+  const sendOne = (i: number) => {
+    const sentAt = performance.now();
+    let count = 0;
+    let resolve!: () => void;
+    all.push(new Promise<void>((r) => (resolve = r)));
+    const settle = (error: unknown) => {
+      if (++count > 1) return void r.settledTwice++;
+      r.settled++;
+      r.maxSettleMs = Math.max(r.maxSettleMs, Math.round(performance.now() - sentAt));
+      if (error === null) r.succeeded++;
+      else {
+        const name = (error as object)?.constructor?.name ?? typeof error;
+        r.errors[name] = (r.errors[name] ?? 0) + 1;
+      }
+      resolve();
+    };
+    const record = { topic: topic!, key: `k${i % 17}`, value };
+    if (i % 2 === 0) producer.send(record).then(() => settle(null), settle);
+    else producer.send(record, (error) => settle(error ?? null));
+  };
+  // Bursts spread over about a second, so faults hit requests at every stage.
+  const BURST = 10;
+  for (let i = 0; i < sendsPerRound; i += BURST) {
+    for (let j = i; j < Math.min(sendsPerRound, i + BURST); j++) sendOne(j);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const closeStart = performance.now();
+  const bound = TIMEOUTS.maxBlockMs + TIMEOUTS.deliveryTimeoutMs + 5000;
+  if (round.closeEarlyMs !== undefined) {
+    r.closeMs = await timed(producer.close({ timeoutMs: round.closeEarlyMs }), bound);
+  }
+  const gaveUp = await timed(Promise.all(all), bound);
+  if (gaveUp < 0) r.unsettled = r.sends - r.settled;
+  if (round.closeEarlyMs === undefined) {
+    const closing = performance.now();
+    r.closeMs = await timed(producer.close(), bound);
+    if (r.closeMs >= 0) r.closeMs = Math.round(performance.now() - closing);
+  } else if (r.closeMs >= 0) {
+    r.closeMs = Math.round(performance.now() - closeStart);
+  }
+  const m = producer.metrics();
+  r.availableBytes = m["buffer-available-bytes"] ?? -1;
+  r.totalBytes = m["buffer-total-bytes"] ?? -1;
+  try {
+    await producer.send({ topic: topic!, value: "after close" });
+    r.sendAfterClose = "resolved";
+  } catch (error) {
+    r.sendAfterClose = (error as object)?.constructor?.name ?? String(error);
+  }
+  // Sockets the connection closed report their close asynchronously on some runtimes.
+  for (let i = 0; i < 50 && hostile.stats.closed < hostile.stats.opened; i++) await new Promise((res) => setTimeout(res, 20));
+  Object.assign(r, { opened: hostile.stats.opened, closed: hostile.stats.closed, frames: hostile.stats.frames, faults: { ...hostile.stats.faults } });
+  return r;
+}
+
+async function cleanProducer(): Promise<HostileReport["clean"]> {
+  const producer = new Producer({ bootstrapServers: bootstrap!, clientId: `clean-${runtime}`, ...TIMEOUTS });
+  const out: HostileReport["clean"] = { sends: 200, succeeded: 0, errors: [], closeMs: -1 };
+  const results = await Promise.allSettled(Array.from({ length: out.sends }, (_, i) => producer.send({ topic: topic!, value: `clean ${i}` })));
+  for (const x of results) {
+    if (x.status === "fulfilled") out.succeeded++;
+    else out.errors.push(describeError(x.reason));
+  }
+  out.closeMs = await timed(producer.close(), 10_000);
+  return out;
+}
+
+/** Waits for `p` at most `ms`: how long it took, or -1 if it did not settle in time. */
+async function timed(p: Promise<unknown>, ms: number): Promise<number> {
+  const at = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<number>((res) => (timer = setTimeout(() => res(-1), ms)));
+  try {
+    return await Promise.race([p.then(() => Math.round(performance.now() - at)), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function parseArgs(argv: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) throw new Error(`Unexpected argument "${a}"`);
+    const eq = a.indexOf("=");
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else out[a.slice(2)] = argv[++i] ?? "";
+  }
+  return out;
+}

@@ -22,7 +22,10 @@ export { Producer } from "./src/producer.ts";
 export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer.ts";
 export type { ProducerOptions, ResolvedConfig } from "./src/config.ts";
 export { CONFIG_KEYS, configTableMarkdown } from "./src/config.ts";
+export type { ConfigKey } from "./src/config_keys.ts";
 export type { Bytes, Headers, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./src/serde.ts";
+export type { FieldValue, HeaderList } from "./src/protocol/record_batch.ts";
+export type { PartitionInfo } from "./src/metadata.ts";
 export type { PartitionerFunction, ProducerInterceptor } from "./src/extensions.ts";
 export type { Logger, LogFields } from "./src/logger.ts";
 export type { Connect, Socket, SocketHandlers, SocketOptions } from "./src/socket.ts";
@@ -56,6 +59,7 @@ export {
   InvalidRecordApiError,
   InvalidTopicError,
   InvalidTxnStateError,
+  KnownApiError,
   MessageTooLargeError,
   NotCoordinatorError,
   NotLeaderOrFollowerError,
@@ -69,5 +73,6 @@ export {
   UnknownTopicOrPartitionError,
   UnsupportedVersionError,
 } from "./src/protocol/api_errors.ts";
-export { ErrorCode } from "./src/protocol/error_codes.ts";
+export { ERROR_TABLE, ErrorCode, errorInfo } from "./src/protocol/error_codes.ts";
+export type { ErrorInfo, ErrorName } from "./src/protocol/error_codes.ts";
 export { VERSION } from "./src/version.ts";

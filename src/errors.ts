@@ -29,6 +29,12 @@ export class KafkaError extends Error {
   /** Whether retrying the same operation may succeed. */
   readonly retriable: boolean;
 
+  /**
+   * Builds the error; its `name` is the class name.
+   *
+   * @param message What went wrong, in sentence case.
+   * @param options The cause, and whether retrying may succeed (default: no).
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -48,6 +54,12 @@ export class KafkaError extends Error {
  * ```
  */
 export class ProtocolError extends KafkaError {
+  /**
+   * Builds the error, retriable unless `options` says otherwise.
+   *
+   * @param message What is wrong with the bytes.
+   * @param options The cause; `retriable` defaults to true.
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     // Another connection may well work: the request can be retried.
     super(message, { retriable: true, ...options });
@@ -68,6 +80,12 @@ export class ConfigError extends KafkaError {
   /** The configuration key at fault (Java name). */
   readonly key: string;
 
+  /**
+   * Builds the error (never retriable).
+   *
+   * @param key The configuration key at fault (Java name).
+   * @param message What is wrong with it.
+   */
   constructor(key: string, message: string) {
     super(message);
     this.key = key;
@@ -84,6 +102,12 @@ export class ConfigError extends KafkaError {
  * ```
  */
 export class ConnectionError extends KafkaError {
+  /**
+   * Builds the error, retriable unless `options` says otherwise.
+   *
+   * @param message Which connection failed and how.
+   * @param options The cause; `retriable` defaults to true.
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, { retriable: true, ...options });
   }
@@ -99,6 +123,12 @@ export class ConnectionError extends KafkaError {
  * ```
  */
 export class TimeoutError extends KafkaError {
+  /**
+   * Builds the error, retriable unless `options` says otherwise.
+   *
+   * @param message What timed out, and after how long.
+   * @param options The cause; `retriable` defaults to true.
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, { retriable: true, ...options });
   }
@@ -132,6 +162,14 @@ export class MetadataTimeoutError extends TimeoutError {
   /** The partition asked for, if the record named one beyond the known count. */
   readonly partition: number | null;
 
+  /**
+   * Builds the error.
+   *
+   * @param message How long was waited for which topic.
+   * @param topic The topic whose metadata did not come.
+   * @param partition The partition asked for, if beyond the known count.
+   * @param cause The error that caused the wait to fail, if any.
+   */
   constructor(message: string, topic: string, partition: number | null, cause?: unknown) {
     super(message, cause === undefined ? {} : { cause });
     this.topic = topic;
@@ -154,6 +192,12 @@ export class RecordTooLargeError extends KafkaError {
   /** Which limit was exceeded, e.g. `"max.request.size"`. */
   readonly limit: string;
 
+  /**
+   * Builds the error (never retriable).
+   *
+   * @param message The record's size and the limit it exceeds.
+   * @param options The limit's name, and the cause.
+   */
   constructor(message: string, options: KafkaErrorOptions & { limit: string }) {
     super(message, options);
     this.limit = options.limit;
@@ -237,6 +281,14 @@ export class ApiError extends KafkaError {
   /** Whether this error means our cluster metadata is stale (refresh it). */
   readonly invalidMetadata: boolean;
 
+  /**
+   * Builds the error for a broker's error code.
+   *
+   * @param code Kafka's numeric error code.
+   * @param errorName Kafka's error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`.
+   * @param message The broker's message, or Kafka's default one.
+   * @param options Whether it is retriable or means stale metadata, and the cause.
+   */
   constructor(
     code: number,
     errorName: string,

@@ -19,9 +19,13 @@ export type LogFields = Record<string, unknown>;
  * ```
  */
 export interface Logger {
+  /** Detail for debugging: connections opened, requests sent. */
   debug(message: string, fields?: LogFields): void;
+  /** Lifecycle events: the producer starts or closes, a setting was adjusted. */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and was handled: a retry, a callback that threw. */
   warn(message: string, fields?: LogFields): void;
+  /** Something went wrong that the producer cannot fix: a fatal broker error. */
   error(message: string, fields?: LogFields): void;
 }
 

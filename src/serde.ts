@@ -10,7 +10,9 @@ import type { FieldValue, HeaderList } from "./protocol/record_batch.ts";
 
 /** Where a record landed. */
 export interface RecordMetadata {
+  /** The record's topic. */
   topic: string;
+  /** The partition the record was written to. */
   partition: number;
   /** The record's offset in the partition (-1 with `acks=0`). */
   offset: bigint;
@@ -44,10 +46,13 @@ export type Headers = Readonly<Record<string, string | Uint8Array>> | ReadonlyAr
  * ```
  */
 export interface ProducerRecord<K = Bytes, V = Bytes> {
+  /** The topic to write to. */
   topic: string;
+  /** The key; records with the same key go to the same partition. */
   key?: K | null;
   /** The value; null (or absent) makes a tombstone. */
   value?: V | null;
+  /** Headers, written in order. */
   headers?: Headers;
   /** A partition chosen by the caller; otherwise the partitioner picks. */
   partition?: number;

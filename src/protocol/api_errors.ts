@@ -16,9 +16,24 @@ import { errorInfo } from "./error_codes.ts";
 /**
  * The base of the typed broker errors: takes Kafka's name, default message
  * and `retriable`/`invalidMetadata` flags for `code` from the error table, so
- * a subclass only names its code (once, as its static `code`).
+ * a subclass only names its code (once, as its static `code`). Catch it to
+ * handle every broker error edgekafka has a class for.
+ *
+ * @example Usage
+ * ```ts
+ * import { KnownApiError, NotLeaderOrFollowerError } from "@edgekafka/producer";
+ * const e: Error = new NotLeaderOrFollowerError();
+ * console.assert(e instanceof KnownApiError && e.retriable);
+ * ```
  */
-abstract class KnownApiError extends ApiError {
+export abstract class KnownApiError extends ApiError {
+  /**
+   * Builds the error for `code`, with Kafka's default message unless given one.
+   *
+   * @param code Kafka's error code, which picks the name, default message and flags.
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(code: number, message: string | undefined, options: KafkaErrorOptions | undefined) {
     const info = errorInfo(code);
     super(code, info.name, message ?? info.message, {
@@ -41,6 +56,12 @@ abstract class KnownApiError extends ApiError {
 export class ProducerFencedError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 90;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(ProducerFencedError.code, message, options);
   }
@@ -58,6 +79,12 @@ export class ProducerFencedError extends KnownApiError {
 export class InvalidProducerEpochError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 47;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(InvalidProducerEpochError.code, message, options);
   }
@@ -75,6 +102,12 @@ export class InvalidProducerEpochError extends KnownApiError {
 export class OutOfOrderSequenceError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 45;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(OutOfOrderSequenceError.code, message, options);
   }
@@ -92,6 +125,12 @@ export class OutOfOrderSequenceError extends KnownApiError {
 export class UnknownProducerIdError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 59;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(UnknownProducerIdError.code, message, options);
   }
@@ -109,6 +148,12 @@ export class UnknownProducerIdError extends KnownApiError {
 export class DuplicateSequenceError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 46;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(DuplicateSequenceError.code, message, options);
   }
@@ -126,6 +171,12 @@ export class DuplicateSequenceError extends KnownApiError {
 export class TransactionAbortableError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 120;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(TransactionAbortableError.code, message, options);
   }
@@ -143,6 +194,12 @@ export class TransactionAbortableError extends KnownApiError {
 export class InvalidTxnStateError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 48;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(InvalidTxnStateError.code, message, options);
   }
@@ -160,6 +217,12 @@ export class InvalidTxnStateError extends KnownApiError {
 export class TopicAuthorizationError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 29;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(TopicAuthorizationError.code, message, options);
   }
@@ -177,6 +240,12 @@ export class TopicAuthorizationError extends KnownApiError {
 export class ClusterAuthorizationError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 31;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(ClusterAuthorizationError.code, message, options);
   }
@@ -194,6 +263,12 @@ export class ClusterAuthorizationError extends KnownApiError {
 export class TransactionalIdAuthorizationError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 53;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(TransactionalIdAuthorizationError.code, message, options);
   }
@@ -211,6 +286,12 @@ export class TransactionalIdAuthorizationError extends KnownApiError {
 export class UnsupportedVersionError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 35;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(UnsupportedVersionError.code, message, options);
   }
@@ -228,6 +309,12 @@ export class UnsupportedVersionError extends KnownApiError {
 export class UnknownTopicOrPartitionError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 3;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(UnknownTopicOrPartitionError.code, message, options);
   }
@@ -245,6 +332,12 @@ export class UnknownTopicOrPartitionError extends KnownApiError {
 export class NotLeaderOrFollowerError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 6;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(NotLeaderOrFollowerError.code, message, options);
   }
@@ -262,6 +355,12 @@ export class NotLeaderOrFollowerError extends KnownApiError {
 export class InvalidTopicError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 17;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(InvalidTopicError.code, message, options);
   }
@@ -279,6 +378,12 @@ export class InvalidTopicError extends KnownApiError {
 export class MessageTooLargeError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 10;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(MessageTooLargeError.code, message, options);
   }
@@ -296,6 +401,12 @@ export class MessageTooLargeError extends KnownApiError {
 export class RecordListTooLargeError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 18;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(RecordListTooLargeError.code, message, options);
   }
@@ -313,6 +424,12 @@ export class RecordListTooLargeError extends KnownApiError {
 export class InvalidRecordApiError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 87;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(InvalidRecordApiError.code, message, options);
   }
@@ -330,6 +447,12 @@ export class InvalidRecordApiError extends KnownApiError {
 export class ConcurrentTransactionsError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 51;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(ConcurrentTransactionsError.code, message, options);
   }
@@ -347,6 +470,12 @@ export class ConcurrentTransactionsError extends KnownApiError {
 export class CoordinatorNotAvailableError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 15;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(CoordinatorNotAvailableError.code, message, options);
   }
@@ -364,6 +493,12 @@ export class CoordinatorNotAvailableError extends KnownApiError {
 export class NotCoordinatorError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 16;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(NotCoordinatorError.code, message, options);
   }
@@ -381,6 +516,12 @@ export class NotCoordinatorError extends KnownApiError {
 export class CoordinatorLoadInProgressError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 14;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(CoordinatorLoadInProgressError.code, message, options);
   }

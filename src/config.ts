@@ -38,9 +38,10 @@ export type { ProducerInterceptor, Serializer };
  *
  * @example Usage
  * ```ts
- * import { type ProducerOptions, resolveConfig } from "./config.ts";
+ * import { Producer, type ProducerOptions } from "@edgekafka/producer";
  * const options: ProducerOptions = { bootstrapServers: ["127.0.0.1:9092"], lingerMs: 20, acks: "all" };
- * console.assert(resolveConfig(options).lingerMs === 20);
+ * await using producer = new Producer(options);
+ * console.assert(producer.config.lingerMs === 20);
  * ```
  */
 export interface ProducerOptions {
@@ -313,7 +314,7 @@ export function configFromProperties(props: Record<string, string>): ResolvedCon
  *
  * @example Usage
  * ```ts
- * import { configTableMarkdown } from "./config.ts";
+ * import { configTableMarkdown } from "@edgekafka/producer";
  * console.assert(configTableMarkdown().includes("| `linger.ms` | `lingerMs` | `integer ≥ 0` | `5` |"));
  * ```
  */

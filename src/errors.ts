@@ -20,7 +20,7 @@ export interface KafkaErrorOptions {
  *
  * @example Usage
  * ```ts
- * import { KafkaError } from "./errors.ts";
+ * import { KafkaError } from "@edgekafka/producer";
  * try { throw new KafkaError("Broker went away", { retriable: true }); }
  * catch (e) { console.assert(e instanceof KafkaError && e.retriable); }
  * ```
@@ -48,7 +48,7 @@ export class KafkaError extends Error {
  *
  * @example Usage
  * ```ts
- * import { ProtocolError } from "./errors.ts";
+ * import { ProtocolError } from "@edgekafka/producer";
  * const e = new ProtocolError("Frame size \"-1\" is invalid");
  * console.assert(e.retriable);
  * ```
@@ -71,7 +71,7 @@ export class ProtocolError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { ConfigError } from "./errors.ts";
+ * import { ConfigError } from "@edgekafka/producer";
  * const e = new ConfigError("linger.ms", "Invalid value \"-1\" for \"linger.ms\": must be at least 0");
  * console.assert(e.key === "linger.ms");
  * ```
@@ -97,7 +97,7 @@ export class ConfigError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { ConnectionError } from "./errors.ts";
+ * import { ConnectionError } from "@edgekafka/producer";
  * console.assert(new ConnectionError("Connection to \"127.0.0.1:9092\" was closed").retriable);
  * ```
  */
@@ -118,7 +118,7 @@ export class ConnectionError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { TimeoutError } from "./errors.ts";
+ * import { TimeoutError } from "@edgekafka/producer";
  * console.assert(new TimeoutError("Request timed out after 30000 ms").retriable);
  * ```
  */
@@ -139,7 +139,7 @@ export class TimeoutError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { BufferExhaustedError, TimeoutError } from "./errors.ts";
+ * import { BufferExhaustedError, TimeoutError } from "@edgekafka/producer";
  * console.assert(new BufferExhaustedError("Failed to allocate 100 bytes within 60000 ms") instanceof TimeoutError);
  * ```
  */
@@ -151,7 +151,7 @@ export class BufferExhaustedError extends TimeoutError {}
  *
  * @example Usage
  * ```ts
- * import { MetadataTimeoutError } from "./errors.ts";
+ * import { MetadataTimeoutError } from "@edgekafka/producer";
  * const e = new MetadataTimeoutError("Topic \"nope\" not present in metadata after 60000 ms", "nope", null);
  * console.assert(e.topic === "nope");
  * ```
@@ -183,7 +183,7 @@ export class MetadataTimeoutError extends TimeoutError {
  *
  * @example Usage
  * ```ts
- * import { RecordTooLargeError } from "./errors.ts";
+ * import { RecordTooLargeError } from "@edgekafka/producer";
  * const e = new RecordTooLargeError("The record is 2000000 bytes, over \"max.request.size\" of 1048576", { limit: "max.request.size" });
  * console.assert(e.limit === "max.request.size");
  * ```
@@ -210,7 +210,7 @@ export class RecordTooLargeError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { InvalidRecordError } from "./errors.ts";
+ * import { InvalidRecordError } from "@edgekafka/producer";
  * console.assert(!new InvalidRecordError("Topic name \"a b\" is illegal").retriable);
  * ```
  */
@@ -222,7 +222,7 @@ export class InvalidRecordError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { InvalidRecordError, SerializationError } from "./errors.ts";
+ * import { InvalidRecordError, SerializationError } from "@edgekafka/producer";
  * console.assert(new SerializationError("Cannot serialize the value") instanceof InvalidRecordError);
  * ```
  */
@@ -233,7 +233,7 @@ export class SerializationError extends InvalidRecordError {}
  *
  * @example Usage
  * ```ts
- * import { ClosedError } from "./errors.ts";
+ * import { ClosedError } from "@edgekafka/producer";
  * console.assert(new ClosedError("Cannot send after the producer is closed").message.startsWith("Cannot"));
  * ```
  */
@@ -245,7 +245,7 @@ export class ClosedError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { TransactionStateError } from "./errors.ts";
+ * import { TransactionStateError } from "@edgekafka/producer";
  * console.assert(!new TransactionStateError("Cannot call commitTransaction() in state \"READY\"").retriable);
  * ```
  */
@@ -256,7 +256,7 @@ export class TransactionStateError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { TransactionAbortedError } from "./errors.ts";
+ * import { TransactionAbortedError } from "@edgekafka/producer";
  * console.assert(new TransactionAbortedError("The record was not sent: its transaction was aborted").message.length > 0);
  * ```
  */
@@ -268,7 +268,7 @@ export class TransactionAbortedError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { ApiError } from "./errors.ts";
+ * import { ApiError } from "@edgekafka/producer";
  * const e = new ApiError(6, "NOT_LEADER_OR_FOLLOWER", "This server is not the leader for that topic-partition", { retriable: true });
  * console.assert(e.code === 6);
  * ```

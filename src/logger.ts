@@ -13,7 +13,7 @@ export type LogFields = Record<string, unknown>;
  *
  * @example Logging to the console
  * ```ts
- * import { Producer } from "../mod.ts";
+ * import { Producer } from "@edgekafka/producer";
  * const producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], logger: console });
  * await producer.close();
  * ```

@@ -19,7 +19,7 @@ import type { Connect } from "./socket.ts";
  *
  * @example A codec that stores (tests only)
  * ```ts
- * import type { Codec } from "./platform.ts";
+ * import type { Codec } from "@edgekafka/producer";
  * const identity: Codec = { compress: (data) => data.slice(), decompress: (data) => data.slice() };
  * console.assert(identity.compress(new Uint8Array([1]), 6).length === 1);
  * ```
@@ -42,7 +42,7 @@ export interface PlatformCodecs {
  *
  * @example A platform for tests: a custom socket, the core's codecs
  * ```ts
- * import type { Platform } from "./platform.ts";
+ * import type { Platform } from "@edgekafka/producer";
  * const platform: Platform = {
  *   name: "memory",
  *   connect: async (_options, handlers) => ({ write: async () => {}, close: () => handlers.onClose() }),
@@ -68,8 +68,8 @@ let defaultPlatform: Platform | null = null;
  *
  * @example Registering Node's platform
  * ```ts
- * import { setDefaultPlatform } from "./platform.ts";
- * import { platform } from "../runtime/node.ts";
+ * import { setDefaultPlatform } from "@edgekafka/producer";
+ * import { platform } from "@edgekafka/producer/node";
  * setDefaultPlatform(platform);
  * ```
  */

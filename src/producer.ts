@@ -47,10 +47,10 @@ export interface CloseOptions {
  * ```
  */
 export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" | "valueSerializer"> & {
-  /** Turns a `K` into bytes (`key.serializer`). */
-  keySerializer?: Serializer<K>;
-  /** Turns a `V` into bytes (`value.serializer`). */
-  valueSerializer?: Serializer<V>;
+  /** Turns a `K` into bytes (`key.serializer`); null: bytes and strings pass through. */
+  keySerializer?: Serializer<K> | null;
+  /** Turns a `V` into bytes (`value.serializer`); null: bytes and strings pass through. */
+  valueSerializer?: Serializer<V> | null;
 };
 
 /** A partition as `partitionsFor()` reports it. */

@@ -40,7 +40,7 @@ export type Headers = Readonly<Record<string, string | Uint8Array>> | ReadonlyAr
  *
  * @example A record with a key, a value and headers
  * ```ts
- * import type { ProducerRecord } from "./serde.ts";
+ * import type { ProducerRecord } from "@edgekafka/producer";
  * const record: ProducerRecord = { topic: "orders", key: "order-1", value: '{"total":42}', headers: { source: "web" } };
  * console.assert(record.topic === "orders");
  * ```
@@ -66,7 +66,7 @@ export interface ProducerRecord<K = Bytes, V = Bytes> {
  *
  * @example A JSON value serializer
  * ```ts
- * import type { Serializer } from "./serde.ts";
+ * import type { Serializer } from "@edgekafka/producer";
  * const json: Serializer<unknown> = (data) => JSON.stringify(data);
  * console.assert(typeof json === "function");
  * ```

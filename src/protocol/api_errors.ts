@@ -49,7 +49,7 @@ export abstract class KnownApiError extends ApiError {
  *
  * @example Usage
  * ```ts
- * import { ProducerFencedError } from "./api_errors.ts";
+ * import { ProducerFencedError } from "@edgekafka/producer";
  * console.assert(new ProducerFencedError().errorName === "PRODUCER_FENCED");
  * ```
  */
@@ -72,7 +72,7 @@ export class ProducerFencedError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { InvalidProducerEpochError } from "./api_errors.ts";
+ * import { InvalidProducerEpochError } from "@edgekafka/producer";
  * console.assert(new InvalidProducerEpochError().errorName === "INVALID_PRODUCER_EPOCH");
  * ```
  */
@@ -95,7 +95,7 @@ export class InvalidProducerEpochError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { OutOfOrderSequenceError } from "./api_errors.ts";
+ * import { OutOfOrderSequenceError } from "@edgekafka/producer";
  * console.assert(new OutOfOrderSequenceError().errorName === "OUT_OF_ORDER_SEQUENCE_NUMBER");
  * ```
  */
@@ -118,7 +118,7 @@ export class OutOfOrderSequenceError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { UnknownProducerIdError } from "./api_errors.ts";
+ * import { UnknownProducerIdError } from "@edgekafka/producer";
  * console.assert(new UnknownProducerIdError().errorName === "UNKNOWN_PRODUCER_ID");
  * ```
  */
@@ -141,7 +141,7 @@ export class UnknownProducerIdError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { DuplicateSequenceError } from "./api_errors.ts";
+ * import { DuplicateSequenceError } from "@edgekafka/producer";
  * console.assert(new DuplicateSequenceError().errorName === "DUPLICATE_SEQUENCE_NUMBER");
  * ```
  */
@@ -164,7 +164,7 @@ export class DuplicateSequenceError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { TransactionAbortableError } from "./api_errors.ts";
+ * import { TransactionAbortableError } from "@edgekafka/producer";
  * console.assert(new TransactionAbortableError().errorName === "TRANSACTION_ABORTABLE");
  * ```
  */
@@ -187,7 +187,7 @@ export class TransactionAbortableError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { InvalidTxnStateError } from "./api_errors.ts";
+ * import { InvalidTxnStateError } from "@edgekafka/producer";
  * console.assert(new InvalidTxnStateError().errorName === "INVALID_TXN_STATE");
  * ```
  */
@@ -210,7 +210,7 @@ export class InvalidTxnStateError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { TopicAuthorizationError } from "./api_errors.ts";
+ * import { TopicAuthorizationError } from "@edgekafka/producer";
  * console.assert(new TopicAuthorizationError().errorName === "TOPIC_AUTHORIZATION_FAILED");
  * ```
  */
@@ -233,7 +233,7 @@ export class TopicAuthorizationError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { ClusterAuthorizationError } from "./api_errors.ts";
+ * import { ClusterAuthorizationError } from "@edgekafka/producer";
  * console.assert(new ClusterAuthorizationError().errorName === "CLUSTER_AUTHORIZATION_FAILED");
  * ```
  */
@@ -256,7 +256,7 @@ export class ClusterAuthorizationError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { TransactionalIdAuthorizationError } from "./api_errors.ts";
+ * import { TransactionalIdAuthorizationError } from "@edgekafka/producer";
  * console.assert(new TransactionalIdAuthorizationError().errorName === "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
  * ```
  */
@@ -279,7 +279,7 @@ export class TransactionalIdAuthorizationError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { UnsupportedVersionError } from "./api_errors.ts";
+ * import { UnsupportedVersionError } from "@edgekafka/producer";
  * console.assert(new UnsupportedVersionError().errorName === "UNSUPPORTED_VERSION");
  * ```
  */
@@ -302,7 +302,7 @@ export class UnsupportedVersionError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { UnknownTopicOrPartitionError } from "./api_errors.ts";
+ * import { UnknownTopicOrPartitionError } from "@edgekafka/producer";
  * console.assert(new UnknownTopicOrPartitionError().errorName === "UNKNOWN_TOPIC_OR_PARTITION");
  * ```
  */
@@ -325,7 +325,7 @@ export class UnknownTopicOrPartitionError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { NotLeaderOrFollowerError } from "./api_errors.ts";
+ * import { NotLeaderOrFollowerError } from "@edgekafka/producer";
  * console.assert(new NotLeaderOrFollowerError().errorName === "NOT_LEADER_OR_FOLLOWER");
  * ```
  */
@@ -348,7 +348,7 @@ export class NotLeaderOrFollowerError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { InvalidTopicError } from "./api_errors.ts";
+ * import { InvalidTopicError } from "@edgekafka/producer";
  * console.assert(new InvalidTopicError().errorName === "INVALID_TOPIC_EXCEPTION");
  * ```
  */
@@ -371,7 +371,7 @@ export class InvalidTopicError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { MessageTooLargeError } from "./api_errors.ts";
+ * import { MessageTooLargeError } from "@edgekafka/producer";
  * console.assert(new MessageTooLargeError().errorName === "MESSAGE_TOO_LARGE");
  * ```
  */
@@ -394,7 +394,7 @@ export class MessageTooLargeError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { RecordListTooLargeError } from "./api_errors.ts";
+ * import { RecordListTooLargeError } from "@edgekafka/producer";
  * console.assert(new RecordListTooLargeError().errorName === "RECORD_LIST_TOO_LARGE");
  * ```
  */
@@ -417,7 +417,7 @@ export class RecordListTooLargeError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { InvalidRecordApiError } from "./api_errors.ts";
+ * import { InvalidRecordApiError } from "@edgekafka/producer";
  * console.assert(new InvalidRecordApiError().errorName === "INVALID_RECORD");
  * ```
  */
@@ -440,7 +440,7 @@ export class InvalidRecordApiError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { ConcurrentTransactionsError } from "./api_errors.ts";
+ * import { ConcurrentTransactionsError } from "@edgekafka/producer";
  * console.assert(new ConcurrentTransactionsError().errorName === "CONCURRENT_TRANSACTIONS");
  * ```
  */
@@ -463,7 +463,7 @@ export class ConcurrentTransactionsError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { CoordinatorNotAvailableError } from "./api_errors.ts";
+ * import { CoordinatorNotAvailableError } from "@edgekafka/producer";
  * console.assert(new CoordinatorNotAvailableError().errorName === "COORDINATOR_NOT_AVAILABLE");
  * ```
  */
@@ -486,7 +486,7 @@ export class CoordinatorNotAvailableError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { NotCoordinatorError } from "./api_errors.ts";
+ * import { NotCoordinatorError } from "@edgekafka/producer";
  * console.assert(new NotCoordinatorError().errorName === "NOT_COORDINATOR");
  * ```
  */
@@ -509,7 +509,7 @@ export class NotCoordinatorError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { CoordinatorLoadInProgressError } from "./api_errors.ts";
+ * import { CoordinatorLoadInProgressError } from "@edgekafka/producer";
  * console.assert(new CoordinatorLoadInProgressError().errorName === "COORDINATOR_LOAD_IN_PROGRESS");
  * ```
  */
@@ -579,7 +579,8 @@ export interface ApiErrorClass {
  *
  * @example Usage
  * ```ts
- * import { API_ERROR_CLASSES, ProducerFencedError } from "./api_errors.ts";
+ * import { ProducerFencedError } from "@edgekafka/producer";
+ * import { API_ERROR_CLASSES } from "./api_errors.ts";
  * console.assert(API_ERROR_CLASSES.includes(ProducerFencedError));
  * ```
  */
@@ -619,7 +620,8 @@ const CLASS_BY_CODE = new Map<number, ApiErrorClass>(API_ERROR_CLASSES.map((c) =
  *
  * @example Usage
  * ```ts
- * import { apiError, NotLeaderOrFollowerError } from "./api_errors.ts";
+ * import { NotLeaderOrFollowerError } from "@edgekafka/producer";
+ * import { apiError } from "./api_errors.ts";
  * const e = apiError(6, null, 'Topic-partition "t-0"');
  * console.assert(e instanceof NotLeaderOrFollowerError && e.retriable && e.invalidMetadata);
  * console.assert(e.message.startsWith('Topic-partition "t-0": '));

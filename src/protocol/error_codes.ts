@@ -178,7 +178,7 @@ export type ErrorName = keyof typeof ERROR_TABLE;
  *
  * @example Usage
  * ```ts
- * import { ErrorCode } from "./error_codes.ts";
+ * import { ErrorCode } from "@edgekafka/producer";
  * console.assert(ErrorCode.NOT_LEADER_OR_FOLLOWER === 6);
  * ```
  */
@@ -211,7 +211,7 @@ for (const [name, [code, flags, message]] of Object.entries(ERROR_TABLE)) {
  *
  * @example Usage
  * ```ts
- * import { errorInfo } from "./error_codes.ts";
+ * import { errorInfo } from "@edgekafka/producer";
  * console.assert(errorInfo(6).retriable && errorInfo(6).invalidMetadata);
  * console.assert(errorInfo(9999).name === "UNKNOWN_SERVER_ERROR");
  * ```

@@ -18,7 +18,9 @@ import {
   exampleModule,
   extractExamples,
   isProgram,
+  misplacedImports,
   packageExports,
+  publicNames,
   sourceFiles,
 } from "./support/doc_examples.ts";
 
@@ -52,6 +54,13 @@ describe("JSDoc examples", () => {
   test("there are examples, and runnable ones among them", () => {
     expect(examples.length).toBeGreaterThan(150);
     expect(examples.filter((e) => !e.ignore).length).toBeGreaterThan(100);
+  });
+
+  test("examples import what the package exports from the package, as its users do", () => {
+    const names = publicNames(ROOT);
+    expect(names.get("src/producer.ts")).toEqual(expect.any(Set));
+    expect(names.get("runtime/node.ts")).toBe("all");
+    expect(examples.flatMap((e) => misplacedImports(e, ROOT, names))).toEqual([]);
   });
 
   test("every example type-checks (one tsc run; ignore examples that are whole programs too)", () => {
@@ -100,6 +109,50 @@ describe("JSDoc examples", () => {
       }
     }, 10_000);
   }
+});
+
+describe("the extractor itself", () => {
+  const source = [
+    "/**",
+    " * Doc.",
+    " *",
+    " * @example Runs",
+    " * ```ts",
+    ' * import { Producer } from "./producer.ts";',
+    ' * import { backoffMs } from "../backoff.ts";',
+    " * console.assert(true);",
+    " * ```",
+    " *",
+    " * ```ts ignore",
+    " * producer.flush();",
+    " * ```",
+    " */",
+    "export const x = 1;",
+    "/** ```ts",
+    " * not an example: the fence is on the opening line */",
+  ].join("\n");
+  const found = extractExamples("src/thing.ts", source);
+
+  test("finds ts blocks in JSDoc with their first code line and ignore flag", () => {
+    expect(found.map((e) => [e.line, e.ignore, e.lines.length])).toEqual([[6, false, 3], [12, true, 1]]);
+    expect(isProgram(found[0]!)).toBe(true);
+    expect(isProgram(found[1]!)).toBe(false);
+  });
+
+  test("keeps source line numbers and rewrites specifiers", () => {
+    const module = exampleModule(found[0]!, { root: "/r", dir: "/r/.doc-examples-x", exports: new Map([["@edgekafka/producer", "mod.ts"]]) });
+    const lines = module.split("\n");
+    expect(lines[5]).toBe('import { Producer } from "../src/producer.ts";');
+    expect(lines[6]).toBe('import { backoffMs } from "../backoff.ts";');
+    expect(lines.at(-2)).toBe("export {};");
+  });
+
+  test("names relative imports of public names", () => {
+    const names = new Map([["src/producer.ts", new Set(["Producer"])]]);
+    expect(misplacedImports(found[0]!, "/r", names)).toEqual([
+      'src/thing.ts:6: import Producer from the package, not from "./producer.ts"',
+    ]);
+  });
 });
 
 test("deno doc --lint mod.ts reports no problem", () => {

@@ -13,6 +13,10 @@
  * relative one to the same module seen from the scratch folder, the package's
  * own name (`@edgekafka/producer`, `@edgekafka/producer/node`, …) to the
  * module `deno.json`'s `exports` maps it to.
+ *
+ * Examples import what the package exports from the package, as its users
+ * do (`import { Producer } from "@edgekafka/producer"`); only internals are
+ * imported by a relative path ({@linkcode misplacedImports} finds the others).
  */
 
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -128,4 +132,51 @@ export function exampleModule(
 /** The scratch file name of an example: its source path and line, flattened. */
 export function exampleFileName(example: DocExample): string {
   return `${example.file.replace(/[/.]/g, "_")}_L${example.line}.ts`;
+}
+
+/** Module (root-relative) → the names the package exports from it, or `"all"` for a subpath module. */
+export type PublicNames = Map<string, Set<string> | "all">;
+
+/**
+ * What the package exports, module by module: the names `mod.ts` re-exports
+ * (following one more `export … from` inside the module, as `config.ts` does
+ * for `config_keys.ts`), and every export of the other `deno.json` entry points.
+ */
+export function publicNames(root: string): PublicNames {
+  const names: PublicNames = new Map();
+  const add = (module: string, list: string): void => {
+    const set = names.get(module);
+    const target = set instanceof Set ? set : new Set<string>();
+    for (const n of list.split(",")) {
+      const name = n.replace(/^\s*type\s+/, "").trim().split(/\s+as\s+/).pop()!;
+      if (name) target.add(name);
+    }
+    names.set(module, target);
+  };
+  const reexports = (module: string): Array<[string, string]> =>
+    [...readFileSync(join(root, module), "utf8").matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s+from\s+"(\.[^"]+)"/g)]
+      .map((m) => [m[1]!, relative(root, resolve(dirname(join(root, module)), m[2]!)).split("\\").join("/")]);
+  for (const [list, module] of reexports("mod.ts")) {
+    add(module, list);
+    for (const [inner, innerModule] of reexports(module)) add(innerModule, inner);
+  }
+  for (const target of packageExports(root).values()) if (target !== "mod.ts") names.set(target, "all");
+  return names;
+}
+
+/** The example's relative imports of names the package exports: they should come from the package. */
+export function misplacedImports(example: DocExample, root: string, names: PublicNames): string[] {
+  const problems: string[] = [];
+  example.lines.forEach((text, i) => {
+    const m = /^import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+"(\.[^"]+)"/.exec(text);
+    if (!m) return;
+    const module = relative(root, resolve(dirname(join(root, example.file)), m[2]!)).split("\\").join("/");
+    const known = names.get(module);
+    if (known === undefined) return;
+    const exported = m[1]!.split(",").map((n) => n.replace(/^\s*type\s+/, "").trim()).filter((n) => n !== "" && (known === "all" || known.has(n)));
+    if (exported.length > 0) {
+      problems.push(`${example.file}:${example.line + i}: import ${exported.join(", ")} from the package, not from "${m[2]}"`);
+    }
+  });
+  return problems;
 }

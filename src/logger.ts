@@ -4,7 +4,19 @@
  * @module
  */
 
-/** Structured context attached to a log line. */
+/**
+ * Structured context attached to a log line.
+ *
+ * @example Usage
+ * ```ts
+ * import type { LogFields, Logger } from "@edgekafka/producer";
+ * const lines: string[] = [];
+ * const log = (level: string) => (message: string, fields?: LogFields) => void lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+ * const logger: Logger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
+ * logger.info("Connected", { node: 1 });
+ * console.assert(lines[0] === 'info Connected {"node":1}');
+ * ```
+ */
 export type LogFields = Record<string, unknown>;
 
 /**

@@ -31,7 +31,16 @@ export interface Codec {
   decompress(data: Uint8Array): Uint8Array;
 }
 
-/** Native codecs by Kafka `compression.type`; a missing one uses the core's portable codec. */
+/**
+ * Native codecs by Kafka `compression.type`; a missing one uses the core's portable codec.
+ *
+ * @example Usage
+ * ```ts
+ * import type { PlatformCodecs } from "@edgekafka/producer";
+ * const codecs: PlatformCodecs = {}; // no native codec: gzip uses the core's fflate
+ * console.assert(codecs.gzip === undefined);
+ * ```
+ */
 export interface PlatformCodecs {
   /** gzip (e.g. `node:zlib`); the core falls back to `fflate`. */
   readonly gzip?: Codec;

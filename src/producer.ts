@@ -1,8 +1,8 @@
 /**
  * The public producer, as Java's `KafkaProducer`: `send`, `flush`, `close`,
  * `partitionsFor`, `metrics` and the transactional API. The components it
- * runs on are built and wired by `producer/engine.ts`; see `DESIGN.md` for
- * the data flow.
+ * runs on are built and wired by `producer/engine.ts`, its option types are
+ * in `producer/api_types.ts`; see `DESIGN.md` for the data flow.
  *
  * @module
  */
@@ -10,54 +10,12 @@
 import { configFromProperties, type ProducerOptions, type ResolvedConfig, resolveConfig } from "./config.ts";
 import { TransactionStateError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import type { PartitionInfo } from "./metadata.ts";
+import type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./producer/api_types.ts";
 import { CALLBACK } from "./producer/batch.ts";
 import { ProducerEngine } from "./producer/engine.ts";
 import { closedError, type SendPipeline } from "./producer/pipeline.ts";
 import type { GroupMetadata, TransactionManager, TransactionOffsets } from "./producer/transactions.ts";
-import type { Bytes, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./serde.ts";
-
-/** Options of one `send()`. */
-export interface SendOptions {
-  /** Gives up waiting for metadata or buffer memory (the record is not sent). */
-  signal?: AbortSignal;
-}
-
-/** Options of `close()`. */
-export interface CloseOptions {
-  /**
-   * How long to wait for queued records to be delivered; then the rest fail.
-   * 0 fails them at once. Default: wait (bounded by `delivery.timeout.ms`).
-   */
-  timeoutMs?: number;
-}
-
-/**
- * Producer options with typed serializers: `K` and `V` are the key and value
- * types `send()` then takes.
- *
- * @example Usage
- * ```ts
- * import type { TypedProducerOptions } from "@edgekafka/producer";
- * const options: TypedProducerOptions<string, { total: number }> = {
- *   bootstrapServers: ["127.0.0.1:9092"],
- *   valueSerializer: (_topic, order) => JSON.stringify(order),
- * };
- * console.assert(typeof options.valueSerializer === "function");
- * ```
- */
-export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" | "valueSerializer"> & {
-  /** Turns a `K` into bytes (`key.serializer`); null: bytes and strings pass through. */
-  keySerializer?: Serializer<K> | null;
-  /** Turns a `V` into bytes (`value.serializer`); null: bytes and strings pass through. */
-  valueSerializer?: Serializer<V> | null;
-};
-
-/** A partition as `partitionsFor()` reports it. */
-export interface TopicPartitionInfo extends PartitionInfo {
-  /** The partition's topic. */
-  readonly topic: string;
-}
+import type { Bytes, ProducerRecord, RecordMetadata, SendCallback } from "./serde.ts";
 
 /**
  * A Kafka producer, as Java's `KafkaProducer`: `send()` batches records per

@@ -170,7 +170,16 @@ export const ERROR_TABLE = {
   CONTROLLER_ID_NOT_REGISTERED: [136, 0, "The given controller ID was not registered"],
 } as const;
 
-/** A Kafka error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`. */
+/**
+ * A Kafka error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { ErrorCode, type ErrorName } from "@edgekafka/producer";
+ * const name: ErrorName = "PRODUCER_FENCED";
+ * console.assert(ErrorCode[name] === 90);
+ * ```
+ */
 export type ErrorName = keyof typeof ERROR_TABLE;
 
 /**
@@ -186,7 +195,16 @@ export const ErrorCode: { readonly [K in ErrorName]: (typeof ERROR_TABLE)[K][0] 
   Object.fromEntries(Object.entries(ERROR_TABLE).map(([name, row]) => [name, row[0]])),
 ) as { readonly [K in ErrorName]: (typeof ERROR_TABLE)[K][0] };
 
-/** What Kafka says about one error code. */
+/**
+ * What Kafka says about one error code ({@linkcode errorInfo} returns it).
+ *
+ * @example Usage
+ * ```ts
+ * import { type ErrorInfo, errorInfo } from "@edgekafka/producer";
+ * const info: ErrorInfo = errorInfo(6);
+ * console.assert(info.name === "NOT_LEADER_OR_FOLLOWER" && info.retriable && info.invalidMetadata);
+ * ```
+ */
 export interface ErrorInfo {
   /** Kafka's name, e.g. `"NOT_LEADER_OR_FOLLOWER"`. */
   readonly name: string;

@@ -19,10 +19,13 @@ import { setDefaultPlatform } from "./src/platform.ts";
 setDefaultPlatform(autoPlatform);
 
 export { Producer } from "./src/producer.ts";
-export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer.ts";
+export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer/api_types.ts";
 export type { ProducerOptions, ResolvedConfig } from "./src/config.ts";
 export { CONFIG_KEYS, configTableMarkdown } from "./src/config.ts";
+export type { ConfigKey } from "./src/config_keys.ts";
 export type { Bytes, Headers, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./src/serde.ts";
+export type { FieldValue, HeaderList } from "./src/protocol/record_batch.ts";
+export type { PartitionInfo } from "./src/metadata.ts";
 export type { PartitionerFunction, ProducerInterceptor } from "./src/extensions.ts";
 export type { Logger, LogFields } from "./src/logger.ts";
 export type { Connect, Socket, SocketHandlers, SocketOptions } from "./src/socket.ts";
@@ -48,26 +51,30 @@ export {
 export type { GroupMetadata, TransactionOffsets, TransactionState } from "./src/producer/transactions.ts";
 export {
   ClusterAuthorizationError,
+  InvalidRecordApiError,
+  InvalidTopicError,
+  KnownApiError,
+  MessageTooLargeError,
+  NotLeaderOrFollowerError,
+  RecordListTooLargeError,
+  TopicAuthorizationError,
+  TransactionalIdAuthorizationError,
+  UnknownTopicOrPartitionError,
+  UnsupportedVersionError,
+} from "./src/protocol/api_error_classes.ts";
+export {
   ConcurrentTransactionsError,
   CoordinatorLoadInProgressError,
   CoordinatorNotAvailableError,
   DuplicateSequenceError,
   InvalidProducerEpochError,
-  InvalidRecordApiError,
-  InvalidTopicError,
   InvalidTxnStateError,
-  MessageTooLargeError,
   NotCoordinatorError,
-  NotLeaderOrFollowerError,
   OutOfOrderSequenceError,
   ProducerFencedError,
-  RecordListTooLargeError,
-  TopicAuthorizationError,
   TransactionAbortableError,
-  TransactionalIdAuthorizationError,
   UnknownProducerIdError,
-  UnknownTopicOrPartitionError,
-  UnsupportedVersionError,
-} from "./src/protocol/api_error_classes.ts";
-export { ErrorCode } from "./src/protocol/error_codes.ts";
+} from "./src/protocol/api_error_classes_txn.ts";
+export { ERROR_TABLE, ErrorCode, errorInfo } from "./src/protocol/error_codes.ts";
+export type { ErrorInfo, ErrorName } from "./src/protocol/error_codes.ts";
 export { VERSION } from "./src/version.ts";

@@ -82,7 +82,7 @@ interface BunNamespace {
  *
  * @example Connect to a broker and send bytes
  * ```ts ignore
- * import { connect } from "./bun.ts";
+ * import { connect } from "@edgekafka/producer/bun";
  * const socket = await connect({ host: "127.0.0.1", port: 9092, connectTimeoutMs: 10_000 }, {
  *   onData: (chunk) => console.log(`received ${chunk.byteLength} bytes`),
  *   onClose: (error) => console.log("closed", error?.message),
@@ -248,7 +248,7 @@ class BunTcpSocket implements Socket {
  *
  * @example Usage
  * ```ts
- * import { platform } from "./bun.ts";
+ * import { platform } from "@edgekafka/producer/bun";
  * console.assert(platform.name === "bun" && platform.codecs?.gzip !== undefined);
  * ```
  */

@@ -71,7 +71,7 @@ const READ_BUFFER_SIZE = 64 * 1024;
  *
  * @example Connect to a broker and send bytes
  * ```ts ignore
- * import { connect } from "./deno.ts";
+ * import { connect } from "@edgekafka/producer/deno";
  * const socket = await connect({ host: "127.0.0.1", port: 9092, connectTimeoutMs: 10_000 }, {
  *   onData: (chunk) => console.log(`received ${chunk.byteLength} bytes`),
  *   onClose: (error) => console.log("closed", error?.message),
@@ -225,7 +225,7 @@ function closeQuietly(conn: DenoTcpConn): void {
  *
  * @example Usage
  * ```ts
- * import { platform } from "./deno.ts";
+ * import { platform } from "@edgekafka/producer/deno";
  * console.assert(platform.name === "deno" && platform.codecs?.gzip !== undefined);
  * ```
  */

@@ -48,7 +48,7 @@ import { zlibCodecs } from "./zlib.ts";
  *
  * @example Connect to a broker and send bytes
  * ```ts ignore
- * import { connect } from "./node.ts";
+ * import { connect } from "@edgekafka/producer/node";
  * const socket = await connect({ host: "127.0.0.1", port: 9092, connectTimeoutMs: 10_000 }, {
  *   onData: (chunk) => console.log(`received ${chunk.byteLength} bytes`),
  *   onClose: (error) => console.log("closed", error?.message),
@@ -184,7 +184,7 @@ class NodeSocket implements Socket {
  *
  * @example Usage
  * ```ts
- * import { platform } from "./node.ts";
+ * import { platform } from "@edgekafka/producer/node";
  * console.assert(platform.name === "node" && platform.codecs?.gzip !== undefined);
  * ```
  */

@@ -40,9 +40,10 @@ export type { ProducerInterceptor, Serializer };
  *
  * @example Usage
  * ```ts
- * import { type ProducerOptions, resolveConfig } from "./config.ts";
+ * import { Producer, type ProducerOptions } from "@edgekafka/producer";
  * const options: ProducerOptions = { bootstrapServers: ["127.0.0.1:9092"], lingerMs: 20, acks: "all" };
- * console.assert(resolveConfig(options).lingerMs === 20);
+ * await using producer = new Producer(options);
+ * console.assert(producer.config.lingerMs === 20);
  * ```
  */
 export interface ProducerOptions {
@@ -134,48 +135,79 @@ export interface ProducerOptions {
  * ```
  */
 export interface ResolvedConfig {
+  /** `bootstrap.servers`: the brokers to ask for metadata first. */
   readonly bootstrapServers: Array<{ host: string; port: number }>;
+  /** `client.id`: sent with every request, for broker logs and quotas. */
   readonly clientId: string;
+  /** `acks`: -1 (all in-sync replicas), 1 (the leader) or 0 (no acknowledgement). */
   readonly acks: -1 | 0 | 1;
+  /** `enable.idempotence`: sequence numbers make retries write each record once. */
   readonly enableIdempotence: boolean;
+  /** `retries`: how often a failed batch is resent (bounded by `deliveryTimeoutMs`). */
   readonly retries: number;
+  /** `linger.ms`: how long a batch waits for more records before it is sent. */
   readonly lingerMs: number;
+  /** `batch.size`: the size of a partition's batch in bytes. */
   readonly batchSize: number;
+  /** `buffer.memory`: the bytes all batches waiting to be sent may take. */
   readonly bufferMemory: number;
+  /** `max.block.ms`: how long `send()` waits for metadata or buffer memory. */
   readonly maxBlockMs: number;
+  /** `request.timeout.ms`: how long a request waits for its response. */
   readonly requestTimeoutMs: number;
   /** Raised to `lingerMs + requestTimeoutMs` when not set and smaller. */
   readonly deliveryTimeoutMs: number;
+  /** `max.in.flight.requests.per.connection`: unanswered requests per broker. */
   readonly maxInFlightRequestsPerConnection: number;
+  /** `max.request.size`: the largest request (and record) in bytes. */
   readonly maxRequestSize: number;
   /** Never above `retryBackoffMaxMs` (Java then backs off statically by the max). */
   readonly retryBackoffMs: number;
+  /** `retry.backoff.max.ms`: the longest wait before a retry. */
   readonly retryBackoffMaxMs: number;
+  /** `metadata.max.age.ms`: metadata older than this is refreshed. */
   readonly metadataMaxAgeMs: number;
+  /** `metadata.max.idle.ms`: a topic not used for this long leaves the metadata. */
   readonly metadataMaxIdleMs: number;
   /** Never above `reconnectBackoffMaxMs`. */
   readonly reconnectBackoffMs: number;
+  /** `reconnect.backoff.max.ms`: the longest wait before reconnecting to a broker. */
   readonly reconnectBackoffMaxMs: number;
   /** -1: never close idle connections. */
   readonly connectionsMaxIdleMs: number;
   /** Never above `socketConnectionSetupTimeoutMaxMs`. */
   readonly socketConnectionSetupTimeoutMs: number;
+  /** `socket.connection.setup.timeout.max.ms`: the longest connection setup timeout. */
   readonly socketConnectionSetupTimeoutMaxMs: number;
+  /** `partitioner.class`: a custom partitioner, or null for the built-in one. */
   readonly partitioner: PartitionerFunction | null;
+  /** `partitioner.adaptive.partitioning.enable`: sticky partitions favour faster brokers. */
   readonly partitionerAdaptivePartitioningEnable: boolean;
+  /** `partitioner.availability.timeout.ms`: a partition this slow is skipped (0: never). */
   readonly partitionerAvailabilityTimeoutMs: number;
+  /** `partitioner.ignore.keys`: keyed records are spread like unkeyed ones. */
   readonly partitionerIgnoreKeys: boolean;
+  /** `compression.type`: how batches are compressed. */
   readonly compressionType: "none" | "gzip";
+  /** `compression.gzip.level`: the gzip level (-1: the codec's default). */
   readonly compressionGzipLevel: number;
+  /** `transactional.id`: enables transactions; null without them. */
   readonly transactionalId: string | null;
+  /** `transaction.timeout.ms`: the coordinator aborts a transaction open longer. */
   readonly transactionTimeoutMs: number;
+  /** `interceptor.classes`: the interceptors, in order. */
   readonly interceptors: ProducerInterceptor[];
   /** null: Uint8Array, string (UTF-8) and null pass through. */
   readonly keySerializer: Serializer | null;
+  /** `value.serializer`; null: Uint8Array, string (UTF-8) and null pass through. */
   readonly valueSerializer: Serializer | null;
+  /** `security.protocol`: how connections are secured. */
   readonly securityProtocol: "PLAINTEXT";
+  /** Where edgekafka logs (silent by default). */
   readonly logger: Logger;
+  /** The runtime platform set by the `platform` option; null: the default one. */
   readonly platform: Platform | null;
+  /** The socket adapter set by the `connect` option; null: the platform's. */
   readonly connect: Connect | null;
   /** Java names of the keys the user set (camelCase for `logger`, `platform`, `connect`). */
   readonly explicit: ReadonlySet<string>;
@@ -282,7 +314,7 @@ export function configFromProperties(props: Record<string, string>): ResolvedCon
  *
  * @example Usage
  * ```ts
- * import { configTableMarkdown } from "./config.ts";
+ * import { configTableMarkdown } from "@edgekafka/producer";
  * console.assert(configTableMarkdown().includes("| `linger.ms` | `lingerMs` | `integer ≥ 0` | `5` |"));
  * ```
  */

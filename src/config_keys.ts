@@ -42,7 +42,7 @@ import type { Parse } from "./config_parsers.ts";
  *
  * @example Usage
  * ```ts
- * import { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
+ * import { CONFIG_KEYS, type ConfigKey } from "@edgekafka/producer";
  * const acks: ConfigKey = CONFIG_KEYS.find((k) => k.camelName === "acks")!;
  * console.assert(acks.javaName === "acks" && acks.default === `"all"`);
  * ```
@@ -168,7 +168,7 @@ export const KEY_SPECS: readonly KeySpec[] = Object.freeze(ROWS.map(([javaName, 
  *
  * @example Listing the Java names
  * ```ts
- * import { CONFIG_KEYS } from "./config_keys.ts";
+ * import { CONFIG_KEYS } from "@edgekafka/producer";
  * const names = CONFIG_KEYS.map((k) => k.javaName).filter((n) => n !== null);
  * console.assert(names.includes("linger.ms"));
  * ```

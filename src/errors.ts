@@ -20,7 +20,7 @@ export interface KafkaErrorOptions {
  *
  * @example Usage
  * ```ts
- * import { KafkaError } from "./errors.ts";
+ * import { KafkaError } from "@edgekafka/producer";
  * try { throw new KafkaError("Broker went away", { retriable: true }); }
  * catch (e) { console.assert(e instanceof KafkaError && e.retriable); }
  * ```
@@ -29,6 +29,12 @@ export class KafkaError extends Error {
   /** Whether retrying the same operation may succeed. */
   readonly retriable: boolean;
 
+  /**
+   * Builds the error; its `name` is the class name.
+   *
+   * @param message What went wrong, in sentence case.
+   * @param options The cause, and whether retrying may succeed (default: no).
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -42,12 +48,18 @@ export class KafkaError extends Error {
  *
  * @example Usage
  * ```ts
- * import { ProtocolError } from "./errors.ts";
+ * import { ProtocolError } from "@edgekafka/producer";
  * const e = new ProtocolError("Frame size \"-1\" is invalid");
  * console.assert(e.retriable);
  * ```
  */
 export class ProtocolError extends KafkaError {
+  /**
+   * Builds the error, retriable unless `options` says otherwise.
+   *
+   * @param message What is wrong with the bytes.
+   * @param options The cause; `retriable` defaults to true.
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     // Another connection may well work: the request can be retried.
     super(message, { retriable: true, ...options });
@@ -59,7 +71,7 @@ export class ProtocolError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { ConfigError } from "./errors.ts";
+ * import { ConfigError } from "@edgekafka/producer";
  * const e = new ConfigError("linger.ms", "Invalid value \"-1\" for \"linger.ms\": must be at least 0");
  * console.assert(e.key === "linger.ms");
  * ```
@@ -68,6 +80,12 @@ export class ConfigError extends KafkaError {
   /** The configuration key at fault (Java name). */
   readonly key: string;
 
+  /**
+   * Builds the error (never retriable).
+   *
+   * @param key The configuration key at fault (Java name).
+   * @param message What is wrong with it.
+   */
   constructor(key: string, message: string) {
     super(message);
     this.key = key;
@@ -79,11 +97,17 @@ export class ConfigError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { ConnectionError } from "./errors.ts";
+ * import { ConnectionError } from "@edgekafka/producer";
  * console.assert(new ConnectionError("Connection to \"127.0.0.1:9092\" was closed").retriable);
  * ```
  */
 export class ConnectionError extends KafkaError {
+  /**
+   * Builds the error, retriable unless `options` says otherwise.
+   *
+   * @param message Which connection failed and how.
+   * @param options The cause; `retriable` defaults to true.
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, { retriable: true, ...options });
   }
@@ -94,11 +118,17 @@ export class ConnectionError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { TimeoutError } from "./errors.ts";
+ * import { TimeoutError } from "@edgekafka/producer";
  * console.assert(new TimeoutError("Request timed out after 30000 ms").retriable);
  * ```
  */
 export class TimeoutError extends KafkaError {
+  /**
+   * Builds the error, retriable unless `options` says otherwise.
+   *
+   * @param message What timed out, and after how long.
+   * @param options The cause; `retriable` defaults to true.
+   */
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, { retriable: true, ...options });
   }
@@ -109,7 +139,7 @@ export class TimeoutError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { BufferExhaustedError, TimeoutError } from "./errors.ts";
+ * import { BufferExhaustedError, TimeoutError } from "@edgekafka/producer";
  * console.assert(new BufferExhaustedError("Failed to allocate 100 bytes within 60000 ms") instanceof TimeoutError);
  * ```
  */
@@ -121,7 +151,7 @@ export class BufferExhaustedError extends TimeoutError {}
  *
  * @example Usage
  * ```ts
- * import { MetadataTimeoutError } from "./errors.ts";
+ * import { MetadataTimeoutError } from "@edgekafka/producer";
  * const e = new MetadataTimeoutError("Topic \"nope\" not present in metadata after 60000 ms", "nope", null);
  * console.assert(e.topic === "nope");
  * ```
@@ -132,6 +162,14 @@ export class MetadataTimeoutError extends TimeoutError {
   /** The partition asked for, if the record named one beyond the known count. */
   readonly partition: number | null;
 
+  /**
+   * Builds the error.
+   *
+   * @param message How long was waited for which topic.
+   * @param topic The topic whose metadata did not come.
+   * @param partition The partition asked for, if beyond the known count.
+   * @param cause The error that caused the wait to fail, if any.
+   */
   constructor(message: string, topic: string, partition: number | null, cause?: unknown) {
     super(message, cause === undefined ? {} : { cause });
     this.topic = topic;
@@ -145,7 +183,7 @@ export class MetadataTimeoutError extends TimeoutError {
  *
  * @example Usage
  * ```ts
- * import { RecordTooLargeError } from "./errors.ts";
+ * import { RecordTooLargeError } from "@edgekafka/producer";
  * const e = new RecordTooLargeError("The record is 2000000 bytes, over \"max.request.size\" of 1048576", { limit: "max.request.size" });
  * console.assert(e.limit === "max.request.size");
  * ```
@@ -154,6 +192,12 @@ export class RecordTooLargeError extends KafkaError {
   /** Which limit was exceeded, e.g. `"max.request.size"`. */
   readonly limit: string;
 
+  /**
+   * Builds the error (never retriable).
+   *
+   * @param message The record's size and the limit it exceeds.
+   * @param options The limit's name, and the cause.
+   */
   constructor(message: string, options: KafkaErrorOptions & { limit: string }) {
     super(message, options);
     this.limit = options.limit;
@@ -166,7 +210,7 @@ export class RecordTooLargeError extends KafkaError {
  *
  * @example Usage
  * ```ts
- * import { InvalidRecordError } from "./errors.ts";
+ * import { InvalidRecordError } from "@edgekafka/producer";
  * console.assert(!new InvalidRecordError("Topic name \"a b\" is illegal").retriable);
  * ```
  */
@@ -178,7 +222,7 @@ export class InvalidRecordError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { InvalidRecordError, SerializationError } from "./errors.ts";
+ * import { InvalidRecordError, SerializationError } from "@edgekafka/producer";
  * console.assert(new SerializationError("Cannot serialize the value") instanceof InvalidRecordError);
  * ```
  */
@@ -189,7 +233,7 @@ export class SerializationError extends InvalidRecordError {}
  *
  * @example Usage
  * ```ts
- * import { ClosedError } from "./errors.ts";
+ * import { ClosedError } from "@edgekafka/producer";
  * console.assert(new ClosedError("Cannot send after the producer is closed").message.startsWith("Cannot"));
  * ```
  */
@@ -201,7 +245,7 @@ export class ClosedError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { TransactionStateError } from "./errors.ts";
+ * import { TransactionStateError } from "@edgekafka/producer";
  * console.assert(!new TransactionStateError("Cannot call commitTransaction() in state \"READY\"").retriable);
  * ```
  */
@@ -212,7 +256,7 @@ export class TransactionStateError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { TransactionAbortedError } from "./errors.ts";
+ * import { TransactionAbortedError } from "@edgekafka/producer";
  * console.assert(new TransactionAbortedError("The record was not sent: its transaction was aborted").message.length > 0);
  * ```
  */
@@ -224,7 +268,7 @@ export class TransactionAbortedError extends KafkaError {}
  *
  * @example Usage
  * ```ts
- * import { ApiError } from "./errors.ts";
+ * import { ApiError } from "@edgekafka/producer";
  * const e = new ApiError(6, "NOT_LEADER_OR_FOLLOWER", "This server is not the leader for that topic-partition", { retriable: true });
  * console.assert(e.code === 6);
  * ```
@@ -237,6 +281,14 @@ export class ApiError extends KafkaError {
   /** Whether this error means our cluster metadata is stale (refresh it). */
   readonly invalidMetadata: boolean;
 
+  /**
+   * Builds the error for a broker's error code.
+   *
+   * @param code Kafka's numeric error code.
+   * @param errorName Kafka's error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`.
+   * @param message The broker's message, or Kafka's default one.
+   * @param options Whether it is retriable or means stale metadata, and the cause.
+   */
   constructor(
     code: number,
     errorName: string,

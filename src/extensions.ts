@@ -14,7 +14,7 @@ import type { ProducerRecord, RecordMetadata } from "./serde.ts";
  *
  * @example Route by a value field
  * ```ts
- * import type { PartitionerFunction } from "./extensions.ts";
+ * import type { PartitionerFunction } from "@edgekafka/producer";
  * const byRegion: PartitionerFunction = (_topic, _key, value, n) =>
  *   (value as { region: number }).region % n;
  * console.assert(byRegion("t", null, { region: 7 }, 6) === 1);
@@ -32,7 +32,7 @@ export type PartitionerFunction = (
  *
  * @example Counting acknowledgements
  * ```ts
- * import type { ProducerInterceptor } from "./extensions.ts";
+ * import type { ProducerInterceptor } from "@edgekafka/producer";
  * let acked = 0;
  * const counter: ProducerInterceptor = { onAcknowledgement: (md, error) => { if (!error) acked++; } };
  * counter.onAcknowledgement?.({ topic: "t", partition: 0, offset: 0n, timestamp: 0 }, null);

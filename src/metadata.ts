@@ -36,12 +36,17 @@ export interface BrokerNode {
 
 /** What is known of one partition. */
 export interface PartitionInfo {
+  /** The partition's index, 0 … count - 1. */
   readonly partition: number;
   /** Leader's node id, -1 if none. */
   readonly leader: number;
+  /** The leader's epoch, -1 if the broker did not say. */
   readonly leaderEpoch: number;
+  /** Node ids of the replicas. */
   readonly replicas: readonly number[];
+  /** Node ids of the in-sync replicas. */
   readonly isr: readonly number[];
+  /** Node ids of the replicas that are offline. */
   readonly offline: readonly number[];
 }
 

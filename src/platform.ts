@@ -19,7 +19,7 @@ import type { Connect } from "./socket.ts";
  *
  * @example A codec that stores (tests only)
  * ```ts
- * import type { Codec } from "./platform.ts";
+ * import type { Codec } from "@edgekafka/producer";
  * const identity: Codec = { compress: (data) => data.slice(), decompress: (data) => data.slice() };
  * console.assert(identity.compress(new Uint8Array([1]), 6).length === 1);
  * ```
@@ -31,7 +31,16 @@ export interface Codec {
   decompress(data: Uint8Array): Uint8Array;
 }
 
-/** Native codecs by Kafka `compression.type`; a missing one uses the core's portable codec. */
+/**
+ * Native codecs by Kafka `compression.type`; a missing one uses the core's portable codec.
+ *
+ * @example Usage
+ * ```ts
+ * import type { PlatformCodecs } from "@edgekafka/producer";
+ * const codecs: PlatformCodecs = {}; // no native codec: gzip uses the core's fflate
+ * console.assert(codecs.gzip === undefined);
+ * ```
+ */
 export interface PlatformCodecs {
   /** gzip (e.g. `node:zlib`); the core falls back to `fflate`. */
   readonly gzip?: Codec;
@@ -42,7 +51,7 @@ export interface PlatformCodecs {
  *
  * @example A platform for tests: a custom socket, the core's codecs
  * ```ts
- * import type { Platform } from "./platform.ts";
+ * import type { Platform } from "@edgekafka/producer";
  * const platform: Platform = {
  *   name: "memory",
  *   connect: async (_options, handlers) => ({ write: async () => {}, close: () => handlers.onClose() }),
@@ -68,8 +77,8 @@ let defaultPlatform: Platform | null = null;
  *
  * @example Registering Node's platform
  * ```ts
- * import { setDefaultPlatform } from "./platform.ts";
- * import { platform } from "../runtime/node.ts";
+ * import { setDefaultPlatform } from "@edgekafka/producer";
+ * import { platform } from "@edgekafka/producer/node";
  * setDefaultPlatform(platform);
  * ```
  */

@@ -1,58 +1,25 @@
 /**
  * The public producer, as Java's `KafkaProducer`: `send`, `flush`, `close`,
- * `partitionsFor`, `metrics`. See `DESIGN.md` for the data flow.
+ * `partitionsFor`, `metrics` and the transactional API. The components it
+ * runs on are built and wired by `producer/engine.ts`, its option types are
+ * in `producer/api_types.ts`; see `DESIGN.md` for the data flow.
  *
  * @module
  */
 
 import { configFromProperties, type ProducerOptions, type ResolvedConfig, resolveConfig } from "./config.ts";
-import { ClosedError, TransactionStateError } from "./errors.ts";
+import { TransactionStateError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import { Metadata, type PartitionInfo } from "./metadata.ts";
-import { NetworkClient } from "./network/client.ts";
-import { crc32cReady } from "./protocol/crc32c.ts";
-import { RecordAccumulator } from "./producer/accumulator.ts";
+import type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./producer/api_types.ts";
 import { CALLBACK } from "./producer/batch.ts";
-import { BufferPool } from "./producer/buffer_pool.ts";
-import { compressorFor } from "./producer/compression.ts";
-import { Idempotence } from "./producer/idempotence.ts";
-import { Interceptors } from "./producer/interceptors.ts";
-import { ProducerMetrics } from "./producer/metrics.ts";
-import { closedError, SendPipeline } from "./producer/pipeline.ts";
-import { Coordinators } from "./producer/coordinator.ts";
-import { Sender } from "./producer/sender.ts";
-import { type GroupMetadata, TransactionManager, type TransactionOffsets } from "./producer/transactions.ts";
-import type { Bytes, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./serde.ts";
-import { resolvePlatform } from "./platform.ts";
-
-/** Options of one `send()`. */
-export interface SendOptions {
-  /** Gives up waiting for metadata or buffer memory (the record is not sent). */
-  signal?: AbortSignal;
-}
-
-/** Options of `close()`. */
-export interface CloseOptions {
-  /**
-   * How long to wait for queued records to be delivered; then the rest fail.
-   * 0 fails them at once. Default: wait (bounded by `delivery.timeout.ms`).
-   */
-  timeoutMs?: number;
-}
-
-/** Producer options with typed serializers. */
-export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" | "valueSerializer"> & {
-  keySerializer?: Serializer<K>;
-  valueSerializer?: Serializer<V>;
-};
-
-/** A partition as `partitionsFor()` reports it. */
-export interface TopicPartitionInfo extends PartitionInfo {
-  readonly topic: string;
-}
+import { ProducerEngine } from "./producer/engine.ts";
+import { closedError, type SendPipeline } from "./producer/pipeline.ts";
+import type { GroupMetadata, TransactionManager, TransactionOffsets } from "./producer/transactions.ts";
+import type { Bytes, ProducerRecord, RecordMetadata, SendCallback } from "./serde.ts";
 
 /**
- * A Kafka producer.
+ * A Kafka producer, as Java's `KafkaProducer`: `send()` batches records per
+ * partition and a background loop writes them to the partitions' leaders.
  *
  * @typeParam K Key type (bytes or string unless `keySerializer` is set).
  * @typeParam V Value type (bytes or string unless `valueSerializer` is set).
@@ -66,138 +33,69 @@ export interface TopicPartitionInfo extends PartitionInfo {
  * ```
  */
 export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
-  /** The resolved configuration (Java defaults filled in). */
+  /**
+   * The resolved configuration (Java defaults filled in).
+   *
+   * @example Usage
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: 5 });
+   * console.assert(producer.config.lingerMs === 5 && producer.config.acks === -1);
+   * ```
+   */
   readonly config: ResolvedConfig;
   readonly #logger: Logger;
-  readonly #metadata: Metadata;
-  readonly #pool: BufferPool;
-  readonly #accumulator: RecordAccumulator;
-  readonly #client: NetworkClient;
-  readonly #sender: Sender;
+  /** The components and their lifecycle. */
+  readonly #engine: ProducerEngine;
+  /** The engine's pipeline, kept here for the hot path of `send()`. */
   readonly #pipeline: SendPipeline;
-  readonly #metrics = new ProducerMetrics();
-  readonly #interceptors: Interceptors<unknown, unknown>;
-  /** The transaction state machine; `null` without `transactional.id`. */
-  readonly #transactions: TransactionManager | null = null;
   /** Set by `close()`: sends are refused. */
   #closed = false;
+  /** The one close sequence, started by the first `close()`. */
   #closing: Promise<void> | null = null;
 
+  /**
+   * A producer configured by `options`: Java names (`"linger.ms": 5`) or
+   * camelCase (`lingerMs: 5`); see `CONFIG_KEYS` for every key. Throws
+   * `ConfigError` for an unknown key or a bad value. It connects when it first
+   * needs metadata.
+   *
+   * @example Typed values
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer<string, { total: number }>({
+   *   bootstrapServers: ["127.0.0.1:9092"],
+   *   valueSerializer: (_topic, order) => JSON.stringify(order),
+   * });
+   * console.assert(producer.config.valueSerializer !== null);
+   * ```
+   *
+   * @example A wrong key names the closest right one
+   * ```ts
+   * import { ConfigError, Producer } from "@edgekafka/producer";
+   * try {
+   *   new Producer({ bootstrapServers: ["127.0.0.1:9092"], "linger.msx": 5 } as never);
+   * } catch (e) {
+   *   console.assert(e instanceof ConfigError && e.message.includes("linger.ms"));
+   * }
+   * ```
+   */
   constructor(options: TypedProducerOptions<K, V>) {
     const config = (this.config = resolveConfig(options as ProducerOptions));
-    const logger = (this.#logger = config.logger);
-    for (const note of config.notes) logger.info(note);
-    const platform = resolvePlatform(config.platform, config.connect);
-    const connect = platform.connect;
-    void crc32cReady();
-    this.#metadata = new Metadata({
-      bootstrap: config.bootstrapServers,
-      metadataMaxAgeMs: config.metadataMaxAgeMs,
-      metadataMaxIdleMs: config.metadataMaxIdleMs,
-      retryBackoffMs: config.retryBackoffMs,
-      retryBackoffMaxMs: config.retryBackoffMaxMs,
-    });
-    this.#pool = new BufferPool(config.bufferMemory, config.batchSize);
-    this.#accumulator = new RecordAccumulator({
-      batchSize: config.batchSize,
-      lingerMs: config.lingerMs,
-      retryBackoffMs: config.retryBackoffMs,
-      retryBackoffMaxMs: config.retryBackoffMaxMs,
-      deliveryTimeoutMs: config.deliveryTimeoutMs,
-      maxRequestSize: config.maxRequestSize,
-      adaptivePartitioning: config.partitionerAdaptivePartitioningEnable,
-      availabilityTimeoutMs: config.partitionerAvailabilityTimeoutMs,
-    }, this.#pool);
-    this.#interceptors = new Interceptors(config.interceptors as never[], logger);
-    if (!this.#interceptors.isEmpty) {
-      this.#accumulator.listener = (_b, _i, error, md) => this.#interceptors.onAcknowledgement(md, error);
-    }
-    this.#client = new NetworkClient({
-      connect,
-      clientId: config.clientId,
-      requestTimeoutMs: config.requestTimeoutMs,
-      socketConnectionSetupTimeoutMs: config.socketConnectionSetupTimeoutMs,
-      socketConnectionSetupTimeoutMaxMs: config.socketConnectionSetupTimeoutMaxMs,
-      reconnectBackoffMs: config.reconnectBackoffMs,
-      reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
-      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-      maxInFlightRequestsPerConnection: config.maxInFlightRequestsPerConnection,
-      logger,
-      onChange: () => this.#sender.wakeup(),
-      onDisconnect: () => this.#metadata.requestUpdate(),
-    });
-    const idempotence = config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null;
-    if (config.transactionalId !== null && idempotence !== null) {
-      this.#transactions = new TransactionManager({
-        transactionalId: config.transactionalId,
-        transactionTimeoutMs: config.transactionTimeoutMs,
-        maxBlockMs: config.maxBlockMs,
-        idempotence,
-        coordinators: new Coordinators({
-          client: this.#client,
-          metadata: this.#metadata,
-          logger,
-          retryBackoffMs: config.retryBackoffMs,
-          retryBackoffMaxMs: config.retryBackoffMaxMs,
-          wakeup: () => this.#sender.wakeup(),
-        }),
-        client: this.#client,
-        logger,
-        wakeup: () => this.#sender.wakeup(),
-        settleAll: () => this.flush(),
-        failUnsent: (error) => {
-          this.#pipeline.failAll(error);
-          this.#sender.failUnsent(error);
-        },
-      });
-    }
-    this.#sender = new Sender({
-      metadata: this.#metadata,
-      accumulator: this.#accumulator,
-      pool: this.#pool,
-      client: this.#client,
-      idempotence,
-      hooks: this.#transactions ?? undefined,
-      compressor: compressorFor(config.compressionType, config.compressionGzipLevel, platform),
-      metrics: this.#metrics,
-      logger,
-      acks: config.acks,
-      requestTimeoutMs: config.requestTimeoutMs,
-      maxRequestSize: config.maxRequestSize,
-      deliveryTimeoutMs: config.deliveryTimeoutMs,
-      retries: config.retries,
-      batchSize: config.batchSize,
-      retryBackoffMs: config.retryBackoffMs,
-      retryBackoffMaxMs: config.retryBackoffMaxMs,
-      transactionTimeoutMs: config.transactionTimeoutMs,
-      transactionalId: config.transactionalId,
-    });
-    this.#pipeline = new SendPipeline({
-      metadata: this.#metadata,
-      accumulator: this.#accumulator,
-      pool: this.#pool,
-      interceptors: this.#interceptors,
-      keySerializer: config.keySerializer as Serializer<unknown> | null,
-      valueSerializer: config.valueSerializer as Serializer<unknown> | null,
-      partitioner: config.partitioner,
-      ignoreKeys: config.partitionerIgnoreKeys,
-      maxBlockMs: config.maxBlockMs,
-      maxRequestSize: config.maxRequestSize,
-      logger,
-      wakeup: () => this.#sender.wakeup(),
-      onEarlyError: () => this.#metrics.recordErrors(1, Date.now()),
-      beforeAppend: this.#transactions ? (topic, partition) => this.#transactions!.beforeAppend(topic, partition) : undefined,
-      beforeSend: this.#transactions ? () => this.#transactions!.checkSend() : undefined,
-      onSendError: this.#transactions ? (e) => this.#transactions!.onSendError(e) : undefined,
-    });
+    this.#logger = config.logger;
+    this.#engine = new ProducerEngine(config);
+    this.#pipeline = this.#engine.pipeline;
   }
 
   /**
-   * A producer from Java-style properties (all values strings).
+   * A producer from Java-style properties (all values strings); `extra` adds
+   * what properties cannot hold (a logger, serializers, a platform).
    *
    * @example Usage
-   * ```ts ignore
-   * const producer = Producer.fromProperties({ "bootstrap.servers": "127.0.0.1:9092", "linger.ms": "5" });
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = Producer.fromProperties({ "bootstrap.servers": "127.0.0.1:9092", "linger.ms": "5" });
+   * console.assert(producer.config.lingerMs === 5);
    * ```
    */
   static fromProperties(properties: Record<string, string>, extra: Partial<TypedProducerOptions<Bytes, Bytes>> = {}): Producer {
@@ -210,9 +108,42 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * Sends a record; `callback` is called once, with the metadata once the
    * broker acknowledged it (per `acks`), or with the error.
    * (This overload comes first so an untyped callback parameter is inferred.)
+   *
+   * @example Callback form
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * producer.send({ topic: "events", key: "user-1", value: "clicked" }, (error, metadata) => {
+   *   if (error) console.error("not sent:", error.message);
+   *   else console.log(`partition ${metadata!.partition}, offset ${metadata!.offset}`);
+   * });
+   * await producer.flush();
+   * ```
    */
   send(record: ProducerRecord<K, V>, callback: SendCallback, options?: SendOptions): void;
-  /** Sends a record; resolves with where it landed, or rejects with why it was not sent. */
+  /**
+   * Sends a record; resolves with where it landed, or rejects with why it was not sent.
+   *
+   * @example Promise form, with headers and a give-up signal
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * const md = await producer.send(
+   *   { topic: "orders", key: "order-1", value: JSON.stringify({ total: 42 }), headers: [["source", "web"]] },
+   *   { signal: AbortSignal.timeout(5_000) }, // gives up waiting for metadata or memory after 5 s
+   * );
+   * console.log(md.topic, md.partition, md.offset, new Date(md.timestamp));
+   * ```
+   *
+   * @example A closed producer refuses records
+   * ```ts
+   * import { ClosedError, Producer } from "@edgekafka/producer";
+   * const producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * await producer.close();
+   * const error = await producer.send({ topic: "events", value: "late" }).catch((e) => e);
+   * console.assert(error instanceof ClosedError);
+   * ```
+   */
   send(record: ProducerRecord<K, V>, options?: SendOptions): Promise<RecordMetadata>;
   send(
     record: ProducerRecord<K, V>,
@@ -243,46 +174,96 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   /**
    * Sends every record given to `send()` so far without waiting for
    * `linger.ms`, and resolves once each has settled.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], lingerMs: 1_000 });
+   * for (let i = 0; i < 100; i++) producer.send({ topic: "events", value: `event ${i}` }, () => {});
+   * await producer.flush(); // all 100 settled, without waiting for linger.ms
+   * ```
+   *
+   * @example With nothing sent, it resolves at once
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * await producer.flush();
+   * ```
    */
-  async flush(): Promise<void> {
-    await this.#pipeline.whenQueued();
-    const batches = [...this.#accumulator.incomplete];
-    this.#accumulator.beginFlush();
-    this.#sender.wakeup();
-    try {
-      await Promise.all(batches.map((b) => b.settled()));
-    } finally {
-      this.#accumulator.endFlush();
-    }
+  flush(): Promise<void> {
+    return this.#engine.flush();
   }
 
-  /** The partitions of `topic` (waits up to `max.block.ms` for its metadata). */
+  /**
+   * The partitions of `topic` (waits up to `max.block.ms` for its metadata,
+   * or until `options.signal` aborts).
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * for (const p of await producer.partitionsFor("events")) {
+   *   console.log(`${p.topic}-${p.partition}: leader ${p.leader}, in sync ${p.isr.join(",")}`);
+   * }
+   * ```
+   */
   async partitionsFor(topic: string, options: SendOptions = {}): Promise<TopicPartitionInfo[]> {
     if (this.#closed) throw closedError();
     await this.#pipeline.waitForTopic(topic, options.signal);
-    return (this.#metadata.partitions(topic) ?? []).map((p) => ({ topic, ...p }));
+    return this.#engine.partitions(topic).map((p) => ({ topic, ...p }));
   }
 
-  /** Producer metrics under Java's names (e.g. `record-send-total`). */
+  /**
+   * Producer metrics under Java's names (e.g. `record-send-total`).
+   *
+   * @example Usage
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], bufferMemory: 1_048_576 });
+   * const metrics = producer.metrics();
+   * console.assert(metrics["record-send-total"] === 0 && metrics["buffer-total-bytes"] === 1_048_576);
+   * ```
+   */
   metrics(): Record<string, number> {
-    return this.#metrics.snapshot({
-      requestsInFlight: this.#sender.inFlightCount,
-      bufferTotalBytes: this.#pool.totalMemory,
-      bufferAvailableBytes: this.#pool.availableMemory,
-      bufferpoolWaitTimeMs: this.#pool.waitTimeTotalMs,
-      bufferExhaustedTotal: this.#pool.exhaustedTotal,
-    }, Date.now());
+    return this.#engine.metrics();
   }
 
   /**
    * Gets the producer id for `transactional.id`, fencing any older producer
    * with the same id, and finishes what it left open. Call once, first.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
+   * await producer.initTransactions(); // an older "orders-writer-1" is now fenced
+   * ```
+   *
+   * @example Without `transactional.id` it throws
+   * ```ts
+   * import { Producer, TransactionStateError } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * const error = await producer.initTransactions().catch((e) => e);
+   * console.assert(error instanceof TransactionStateError);
+   * ```
    */
   async initTransactions(): Promise<void> {
     return this.#txn("initTransactions").initTransactions();
   }
 
-  /** Starts a transaction: records sent until commit or abort belong to it. */
+  /**
+   * Starts a transaction: records sent until commit or abort belong to it.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
+   * await producer.initTransactions();
+   * producer.beginTransaction();
+   * await producer.send({ topic: "orders", key: "order-1", value: "created" });
+   * await producer.commitTransaction();
+   * ```
+   */
   beginTransaction(): void {
     this.#txn("beginTransaction").beginTransaction();
   }
@@ -290,17 +271,58 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   /**
    * Commits consumed offsets with the transaction (consume-transform-produce):
    * `offsets[topic][partition]` is the next offset to consume.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "enricher-1" });
+   * await producer.initTransactions();
+   * producer.beginTransaction();
+   * await producer.send({ topic: "orders-enriched", key: "order-1", value: "enriched" });
+   * // The input record was orders-0 at offset 41: the group goes on from 42 once this commits.
+   * await producer.sendOffsetsToTransaction({ orders: { 0: 42n } }, "enricher-group");
+   * await producer.commitTransaction();
+   * ```
    */
   async sendOffsetsToTransaction(offsets: TransactionOffsets, groupMetadata: GroupMetadata): Promise<void> {
     return this.#txn("sendOffsetsToTransaction").sendOffsetsToTransaction(offsets, groupMetadata);
   }
 
-  /** Sends every record of the transaction, then commits it. */
+  /**
+   * Sends every record of the transaction, then commits it.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
+   * await producer.initTransactions();
+   * producer.beginTransaction();
+   * producer.send({ topic: "orders", value: "a" }, () => {});
+   * producer.send({ topic: "orders", value: "b" }, () => {});
+   * await producer.commitTransaction(); // both records are delivered first, then committed
+   * ```
+   */
   async commitTransaction(): Promise<void> {
     return this.#txn("commitTransaction").commitTransaction();
   }
 
-  /** Aborts the transaction: unsent records fail, sent ones are discarded by readers. */
+  /**
+   * Aborts the transaction: unsent records fail, sent ones are discarded by readers.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
+   * await producer.initTransactions();
+   * producer.beginTransaction();
+   * try {
+   *   await producer.send({ topic: "orders", value: "a" });
+   *   throw new Error("the order is invalid");
+   * } catch {
+   *   await producer.abortTransaction(); // read_committed consumers never see "a"
+   * }
+   * ```
+   */
   async abortTransaction(): Promise<void> {
     return this.#txn("abortTransaction").abortTransaction();
   }
@@ -311,6 +333,9 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    *
    * @example Usage
    * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "enricher-1" });
+   * await producer.initTransactions();
    * await producer.transaction(async (tx) => {
    *   await tx.send({ topic: "out", value: "v" });
    *   await tx.sendOffsetsToTransaction({ in: { 0: 42n } }, "my-group");
@@ -324,7 +349,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
       result = await fn(this);
       await this.commitTransaction();
     } catch (error) {
-      const state = this.#transactions!.state;
+      const state = this.#engine.transactions!.state;
       if (state === "IN_TRANSACTION" || state === "ABORTABLE_ERROR" || state === "COMMITTING") {
         await this.abortTransaction().catch((e) => this.#logger.warn("Abort after a failed transaction failed", { error: String(e) }));
       }
@@ -335,76 +360,56 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
 
   #txn(method: string): TransactionManager {
     if (this.#closed) throw closedError();
-    if (this.#transactions === null) {
+    const transactions = this.#engine.transactions;
+    if (transactions === null) {
       throw new TransactionStateError(
         `Cannot call ${method}(): transactions need the "transactional.id" configuration (and idempotence)`,
       );
     }
-    return this.#transactions;
+    return transactions;
   }
 
   /**
    * Stops accepting records, delivers what was sent (within `timeoutMs`),
    * fails the rest, and releases connections. Safe to call more than once.
+   *
+   * @example Usage
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * const producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * producer.send({ topic: "events", value: "last words" }, () => {});
+   * await producer.close({ timeoutMs: 10_000 }); // delivered, or failed after 10 s
+   * ```
+   *
+   * @example `timeoutMs: 0` fails what is not delivered, at once
+   * ```ts
+   * import { ClosedError, Producer } from "@edgekafka/producer";
+   * const producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * const sent = producer.send({ topic: "events", value: "v" }).catch((e) => e);
+   * await producer.close({ timeoutMs: 0 });
+   * console.assert((await sent) instanceof ClosedError);
+   * ```
    */
   close(options: CloseOptions = {}): Promise<void> {
     this.#closed = true;
-    this.#closing ??= this.#close(options.timeoutMs ?? Infinity);
+    this.#closing ??= this.#engine.close(options.timeoutMs ?? Infinity);
     return this.#closing;
   }
 
-  /** `await using producer = new Producer(…)` closes it at scope exit. */
+  /**
+   * `await using producer = new Producer(…)` closes it at scope exit, as
+   * `close()` does (delivering what was sent).
+   *
+   * @example Usage
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * {
+   *   await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   *   console.assert(producer.metrics()["record-send-total"] === 0);
+   * } // closed here
+   * ```
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  async #close(timeoutMs: number): Promise<void> {
-    this.#logger.info("Closing the producer", { timeoutMs });
-    const txn = this.#transactions;
-    try {
-      if (timeoutMs > 0 && txn !== null) {
-        // As Java: an open transaction is aborted on close; a commit under way is let finish.
-        const finishing = txn.finishOnClose().catch((e) => this.#logger.warn("Ending the transaction on close failed", { error: String(e) }));
-        await this.#within(finishing, timeoutMs);
-      }
-      if (timeoutMs > 0) {
-        this.#accumulator.beginClose();
-        this.#sender.wakeup();
-        await this.#within(this.#settleEverything(), timeoutMs);
-      }
-    } finally {
-      // Whatever happened above, every record settles and every socket and timer is released:
-      // a close() that failed half-way would keep the process alive for good.
-      const error = new ClosedError("The producer was closed before the record was delivered");
-      this.#pipeline.failAll(error);
-      this.#pool.failWaiters(error);
-      this.#sender.failQueued(error);
-      this.#sender.failInFlight(error);
-      this.#sender.stop();
-      this.#client.close();
-      this.#interceptors.close();
-    }
-  }
-
-  /** Waits for `p`, at most `timeoutMs`. */
-  async #within(p: Promise<unknown>, timeoutMs: number): Promise<void> {
-    if (!Number.isFinite(timeoutMs)) {
-      await p;
-      return;
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([p, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
-  }
-
-  /** Resolves once no record is queued, batched or in flight. */
-  async #settleEverything(): Promise<void> {
-    for (;;) {
-      await this.#pipeline.whenQueued();
-      const pending = [...this.#accumulator.incomplete].filter((b) => !b.done);
-      if (pending.length === 0 && this.#pipeline.queued === 0) return;
-      this.#sender.wakeup();
-      await Promise.all(pending.map((b) => b.settled()));
-    }
   }
 }

@@ -8,9 +8,20 @@
 import { InvalidRecordError, SerializationError } from "./errors.ts";
 import type { FieldValue, HeaderList } from "./protocol/record_batch.ts";
 
-/** Where a record landed. */
+/**
+ * Where a record landed: what `send()` resolves with.
+ *
+ * @example Usage
+ * ```ts
+ * import type { RecordMetadata } from "@edgekafka/producer";
+ * const md: RecordMetadata = { topic: "orders", partition: 3, offset: 42n, timestamp: Date.now() };
+ * console.assert(`${md.topic}-${md.partition}@${md.offset}` === "orders-3@42");
+ * ```
+ */
 export interface RecordMetadata {
+  /** The record's topic. */
   topic: string;
+  /** The partition the record was written to. */
   partition: number;
   /** The record's offset in the partition (-1 with `acks=0`). */
   offset: bigint;
@@ -18,15 +29,44 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-/** A `send()` callback: called once, with metadata or with an error. */
+/**
+ * A `send()` callback: called once, with metadata or with an error.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SendCallback } from "@edgekafka/producer";
+ * const onDelivery: SendCallback = (error, metadata) => {
+ *   if (error) console.error(`not delivered: ${error.message}`);
+ *   else console.log(`delivered at offset ${metadata!.offset}`);
+ * };
+ * onDelivery(null, { topic: "t", partition: 0, offset: 7n, timestamp: 0 });
+ * ```
+ */
 export type SendCallback = (error: Error | null, metadata: RecordMetadata | null) => void;
 
-/** Bytes as edgekafka writes them: raw bytes, a string (written as UTF-8) or null. */
+/**
+ * Bytes as edgekafka writes them: raw bytes, a string (written as UTF-8) or null.
+ *
+ * @example Usage
+ * ```ts
+ * import type { Bytes } from "@edgekafka/producer";
+ * const values: Bytes[] = [new Uint8Array([1, 2]), "text", null];
+ * console.assert(values.length === 3);
+ * ```
+ */
 export type Bytes = Uint8Array | string | null;
 
 /**
  * Record headers: an object (one value per key), or a list of pairs that
  * keeps order and duplicate keys (values may be null).
+ *
+ * @example Both forms
+ * ```ts
+ * import type { Headers } from "@edgekafka/producer";
+ * const simple: Headers = { source: "web", trace: new Uint8Array([1]) };
+ * const ordered: Headers = [["trace", "a"], ["trace", "b"], ["deleted", null]];
+ * console.assert(Object.keys(simple).length === 2 && ordered.length === 3);
+ * ```
  */
 export type Headers = Readonly<Record<string, string | Uint8Array>> | ReadonlyArray<readonly [string, Bytes]>;
 
@@ -38,16 +78,19 @@ export type Headers = Readonly<Record<string, string | Uint8Array>> | ReadonlyAr
  *
  * @example A record with a key, a value and headers
  * ```ts
- * import type { ProducerRecord } from "./serde.ts";
+ * import type { ProducerRecord } from "@edgekafka/producer";
  * const record: ProducerRecord = { topic: "orders", key: "order-1", value: '{"total":42}', headers: { source: "web" } };
  * console.assert(record.topic === "orders");
  * ```
  */
 export interface ProducerRecord<K = Bytes, V = Bytes> {
+  /** The topic to write to. */
   topic: string;
+  /** The key; records with the same key go to the same partition. */
   key?: K | null;
   /** The value; null (or absent) makes a tombstone. */
   value?: V | null;
+  /** Headers, written in order. */
   headers?: Headers;
   /** A partition chosen by the caller; otherwise the partitioner picks. */
   partition?: number;
@@ -61,7 +104,7 @@ export interface ProducerRecord<K = Bytes, V = Bytes> {
  *
  * @example A JSON value serializer
  * ```ts
- * import type { Serializer } from "./serde.ts";
+ * import type { Serializer } from "@edgekafka/producer";
  * const json: Serializer<unknown> = (data) => JSON.stringify(data);
  * console.assert(typeof json === "function");
  * ```

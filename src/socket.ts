@@ -54,7 +54,7 @@ export interface Socket {
  *
  * @example A transport that records what is written (for tests)
  * ```ts
- * import type { Connect } from "./socket.ts";
+ * import type { Connect } from "@edgekafka/producer";
  * const written: Uint8Array[] = [];
  * const connect: Connect = async (_options, handlers) => ({
  *   write: async (chunk) => { written.push(chunk.slice()); },

@@ -3,7 +3,7 @@
  *
  * @example Usage
  * ```ts
- * import { VERSION } from "./version.ts";
+ * import { VERSION } from "@edgekafka/producer";
  * console.assert(/^\d+\.\d+\.\d+$/.test(VERSION));
  * ```
  */

@@ -79,7 +79,7 @@ interface Pending {
  * @example Asking a broker for its API versions
  * ```ts ignore
  * import { Connection } from "./connection.ts";
- * import { connect } from "../../runtime/node.ts";
+ * import { connect } from "@edgekafka/producer/node";
  * const conn = await Connection.open({
  *   connect, host: "127.0.0.1", port: 9092, nodeId: -1, clientId: "demo",
  *   connectTimeoutMs: 10_000, requestTimeoutMs: 30_000,

@@ -42,10 +42,22 @@ export function isFatal(error: Error): boolean {
  * Sequence state and rules for all partitions of one producer.
  *
  * @example Stamping gives consecutive sequences
- * ```ts ignore
+ * ```ts
+ * import { RecordWriter } from "../protocol/record_batch.ts";
+ * import { ProducerBatch } from "./batch.ts";
+ * import { Idempotence } from "./idempotence.ts";
+ * const writer = new RecordWriter();
+ * const batchOf = (n: number) => {
+ *   const batch = new ProducerBatch("events", 0, new Uint8Array(4096), Date.now());
+ *   for (let i = 0; i < n; i++) batch.tryAppend(writer, Infinity, Date.now(), null, `v${i}`, null, () => {}, () => {});
+ *   return batch;
+ * };
  * const idem = new Idempotence(false);
  * idem.setProducerIdAndEpoch({ producerId: 1n, epoch: 0 });
- * idem.stamp(batch); // batch.identity.baseSequence === 0
+ * const first = batchOf(3), second = batchOf(2);
+ * idem.stamp(first);
+ * idem.stamp(second);
+ * console.assert(first.identity!.baseSequence === 0 && second.identity!.baseSequence === 3);
  * ```
  */
 export class Idempotence implements SequenceGate {

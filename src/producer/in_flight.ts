@@ -15,10 +15,15 @@ import type { ProducerBatch } from "./batch.ts";
  * Batches in flight, each with the broker it was sent to.
  *
  * @example Usage
- * ```ts ignore
+ * ```ts
+ * import { ProducerBatch } from "./batch.ts";
+ * import { InFlightBatches } from "./in_flight.ts";
+ * const batch = new ProducerBatch("events", 0, new Uint8Array(1024), Date.now());
  * const inFlight = new InFlightBatches();
- * inFlight.add(batches, nodeId);  // request written
- * inFlight.delete(batch);         // its response (or failure) arrived
+ * inFlight.add([batch], 1); // the Produce request to node 1 is written
+ * console.assert(inFlight.size === 1);
+ * inFlight.delete(batch); // its response (or failure) arrived
+ * console.assert(inFlight.size === 0);
  * ```
  */
 export class InFlightBatches {

@@ -21,7 +21,7 @@ const encoder = new TextEncoder();
  *
  * @example Usage
  * ```ts
- * import { murmur2 } from "./murmur2.ts";
+ * import { murmur2 } from "@edgekafka/producer";
  * console.assert(murmur2(new TextEncoder().encode("kafka")) === murmur2(new TextEncoder().encode("kafka")));
  * ```
  */
@@ -54,7 +54,8 @@ export function murmur2(data: Uint8Array, length = data.length): number {
  *
  * @example Usage
  * ```ts
- * import { murmur2, murmur2String } from "./murmur2.ts";
+ * import { murmur2 } from "@edgekafka/producer";
+ * import { murmur2String } from "./murmur2.ts";
  * console.assert(murmur2String("ключ") === murmur2(new TextEncoder().encode("ключ")));
  * ```
  */
@@ -75,7 +76,7 @@ export function murmur2String(s: string): number {
  *
  * @example Usage
  * ```ts
- * import { partitionForKey } from "./murmur2.ts";
+ * import { partitionForKey } from "@edgekafka/producer";
  * const p = partitionForKey("user-42", 6);
  * console.assert(p >= 0 && p < 6);
  * ```

@@ -20,8 +20,15 @@ const writer = new RecordWriter();
  * than that gets a batch of its own). The new slabs are not from the pool.
  *
  * @example Usage
- * ```ts ignore
- * const parts = splitBatch(batch, Math.min(batchSize, Math.floor(batch.sizeInBytes / 2)));
+ * ```ts
+ * import { RecordWriter } from "../protocol/record_batch.ts";
+ * import { ProducerBatch } from "./batch.ts";
+ * import { splitBatch } from "./split.ts";
+ * const writer = new RecordWriter();
+ * const big = new ProducerBatch("events", 0, new Uint8Array(8192), Date.now());
+ * for (let i = 0; i < 40; i++) big.tryAppend(writer, Infinity, Date.now(), null, "x".repeat(100), null, () => {}, () => {});
+ * const parts = splitBatch(big, Math.floor(big.sizeInBytes / 2));
+ * console.assert(parts.length >= 2 && parts.reduce((n, p) => n + p.recordCount, 0) === 40);
  * ```
  */
 export function splitBatch(big: ProducerBatch, targetSize: number): ProducerBatch[] {

@@ -14,7 +14,7 @@
 
 import type { KafkaError } from "../errors.ts";
 import type { NetworkClient } from "../network/client.ts";
-import { ProducerFencedError } from "../protocol/api_error_classes.ts";
+import { ProducerFencedError } from "../protocol/api_error_classes_txn.ts";
 import { AddOffsetsToTxn } from "../protocol/add_offsets_to_txn.ts";
 import { AddPartitionsToTxn } from "../protocol/add_partitions_to_txn.ts";
 import { EndTxn } from "../protocol/end_txn.ts";

@@ -4,8 +4,10 @@
  * (its static `code`) and taking Kafka's default message, when given none,
  * and Kafka's `retriable`/`invalidMetadata` flags from the error table.
  *
- * `api_errors.ts` lists them (`API_ERROR_CLASSES`) and builds
- * them from a broker's codes (`apiError()`).
+ * This module has their base, {@linkcode KnownApiError}, and the errors about
+ * topics, requests and authorization; the idempotence and transaction errors
+ * are in `api_error_classes_txn.ts`. `api_errors.ts` lists them all
+ * (`API_ERROR_CLASSES`) and builds them from a broker's codes (`apiError()`).
  *
  * @module
  */
@@ -16,9 +18,24 @@ import { errorInfo } from "./error_codes.ts";
 /**
  * The base of the typed broker errors: takes Kafka's name, default message
  * and `retriable`/`invalidMetadata` flags for `code` from the error table, so
- * a subclass only names its code (once, as its static `code`).
+ * a subclass only names its code (once, as its static `code`). Catch it to
+ * handle every broker error edgekafka has a class for.
+ *
+ * @example Usage
+ * ```ts
+ * import { KnownApiError, NotLeaderOrFollowerError } from "@edgekafka/producer";
+ * const e: Error = new NotLeaderOrFollowerError();
+ * console.assert(e instanceof KnownApiError && e.retriable);
+ * ```
  */
-abstract class KnownApiError extends ApiError {
+export abstract class KnownApiError extends ApiError {
+  /**
+   * Builds the error for `code`, with Kafka's default message unless given one.
+   *
+   * @param code Kafka's error code, which picks the name, default message and flags.
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(code: number, message: string | undefined, options: KafkaErrorOptions | undefined) {
     const info = errorInfo(code);
     super(code, info.name, message ?? info.message, {
@@ -30,136 +47,23 @@ abstract class KnownApiError extends ApiError {
 }
 
 /**
- * PRODUCER_FENCED (90): another producer with the same `transactional.id` has taken over: this producer is fenced and must be closed (fatal).
- *
- * @example Usage
- * ```ts
- * import { ProducerFencedError } from "./api_error_classes.ts";
- * console.assert(new ProducerFencedError().errorName === "PRODUCER_FENCED");
- * ```
- */
-export class ProducerFencedError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 90;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(ProducerFencedError.code, message, options);
-  }
-}
-
-/**
- * INVALID_PRODUCER_EPOCH (47): the producer epoch is older than the broker's: a newer producer instance fenced this one (abortable in transactions).
- *
- * @example Usage
- * ```ts
- * import { InvalidProducerEpochError } from "./api_error_classes.ts";
- * console.assert(new InvalidProducerEpochError().errorName === "INVALID_PRODUCER_EPOCH");
- * ```
- */
-export class InvalidProducerEpochError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 47;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(InvalidProducerEpochError.code, message, options);
-  }
-}
-
-/**
- * OUT_OF_ORDER_SEQUENCE_NUMBER (45): the broker received a batch with a sequence number it did not expect (idempotence rules decide what follows).
- *
- * @example Usage
- * ```ts
- * import { OutOfOrderSequenceError } from "./api_error_classes.ts";
- * console.assert(new OutOfOrderSequenceError().errorName === "OUT_OF_ORDER_SEQUENCE_NUMBER");
- * ```
- */
-export class OutOfOrderSequenceError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 45;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(OutOfOrderSequenceError.code, message, options);
-  }
-}
-
-/**
- * UNKNOWN_PRODUCER_ID (59): the broker no longer has state for our producer id (e.g. its records were deleted by retention).
- *
- * @example Usage
- * ```ts
- * import { UnknownProducerIdError } from "./api_error_classes.ts";
- * console.assert(new UnknownProducerIdError().errorName === "UNKNOWN_PRODUCER_ID");
- * ```
- */
-export class UnknownProducerIdError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 59;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(UnknownProducerIdError.code, message, options);
-  }
-}
-
-/**
- * DUPLICATE_SEQUENCE_NUMBER (46): the broker already has this batch: for an idempotent producer it counts as success.
- *
- * @example Usage
- * ```ts
- * import { DuplicateSequenceError } from "./api_error_classes.ts";
- * console.assert(new DuplicateSequenceError().errorName === "DUPLICATE_SEQUENCE_NUMBER");
- * ```
- */
-export class DuplicateSequenceError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 46;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(DuplicateSequenceError.code, message, options);
-  }
-}
-
-/**
- * TRANSACTION_ABORTABLE (120): the transaction cannot go on and must be aborted (KIP-890).
- *
- * @example Usage
- * ```ts
- * import { TransactionAbortableError } from "./api_error_classes.ts";
- * console.assert(new TransactionAbortableError().errorName === "TRANSACTION_ABORTABLE");
- * ```
- */
-export class TransactionAbortableError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 120;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(TransactionAbortableError.code, message, options);
-  }
-}
-
-/**
- * INVALID_TXN_STATE (48): the transactional request is not valid in the transaction's current state.
- *
- * @example Usage
- * ```ts
- * import { InvalidTxnStateError } from "./api_error_classes.ts";
- * console.assert(new InvalidTxnStateError().errorName === "INVALID_TXN_STATE");
- * ```
- */
-export class InvalidTxnStateError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 48;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(InvalidTxnStateError.code, message, options);
-  }
-}
-
-/**
  * TOPIC_AUTHORIZATION_FAILED (29): the principal is not authorized to access the topic.
  *
  * @example Usage
  * ```ts
- * import { TopicAuthorizationError } from "./api_error_classes.ts";
+ * import { TopicAuthorizationError } from "@edgekafka/producer";
  * console.assert(new TopicAuthorizationError().errorName === "TOPIC_AUTHORIZATION_FAILED");
  * ```
  */
 export class TopicAuthorizationError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 29;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(TopicAuthorizationError.code, message, options);
   }
@@ -170,13 +74,19 @@ export class TopicAuthorizationError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { ClusterAuthorizationError } from "./api_error_classes.ts";
+ * import { ClusterAuthorizationError } from "@edgekafka/producer";
  * console.assert(new ClusterAuthorizationError().errorName === "CLUSTER_AUTHORIZATION_FAILED");
  * ```
  */
 export class ClusterAuthorizationError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 31;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(ClusterAuthorizationError.code, message, options);
   }
@@ -187,13 +97,19 @@ export class ClusterAuthorizationError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { TransactionalIdAuthorizationError } from "./api_error_classes.ts";
+ * import { TransactionalIdAuthorizationError } from "@edgekafka/producer";
  * console.assert(new TransactionalIdAuthorizationError().errorName === "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
  * ```
  */
 export class TransactionalIdAuthorizationError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 53;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(TransactionalIdAuthorizationError.code, message, options);
   }
@@ -204,13 +120,19 @@ export class TransactionalIdAuthorizationError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { UnsupportedVersionError } from "./api_error_classes.ts";
+ * import { UnsupportedVersionError } from "@edgekafka/producer";
  * console.assert(new UnsupportedVersionError().errorName === "UNSUPPORTED_VERSION");
  * ```
  */
 export class UnsupportedVersionError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 35;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(UnsupportedVersionError.code, message, options);
   }
@@ -221,13 +143,19 @@ export class UnsupportedVersionError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { UnknownTopicOrPartitionError } from "./api_error_classes.ts";
+ * import { UnknownTopicOrPartitionError } from "@edgekafka/producer";
  * console.assert(new UnknownTopicOrPartitionError().errorName === "UNKNOWN_TOPIC_OR_PARTITION");
  * ```
  */
 export class UnknownTopicOrPartitionError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 3;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(UnknownTopicOrPartitionError.code, message, options);
   }
@@ -238,13 +166,19 @@ export class UnknownTopicOrPartitionError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { NotLeaderOrFollowerError } from "./api_error_classes.ts";
+ * import { NotLeaderOrFollowerError } from "@edgekafka/producer";
  * console.assert(new NotLeaderOrFollowerError().errorName === "NOT_LEADER_OR_FOLLOWER");
  * ```
  */
 export class NotLeaderOrFollowerError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 6;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(NotLeaderOrFollowerError.code, message, options);
   }
@@ -255,13 +189,19 @@ export class NotLeaderOrFollowerError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { InvalidTopicError } from "./api_error_classes.ts";
+ * import { InvalidTopicError } from "@edgekafka/producer";
  * console.assert(new InvalidTopicError().errorName === "INVALID_TOPIC_EXCEPTION");
  * ```
  */
 export class InvalidTopicError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 17;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(InvalidTopicError.code, message, options);
   }
@@ -272,13 +212,19 @@ export class InvalidTopicError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { MessageTooLargeError } from "./api_error_classes.ts";
+ * import { MessageTooLargeError } from "@edgekafka/producer";
  * console.assert(new MessageTooLargeError().errorName === "MESSAGE_TOO_LARGE");
  * ```
  */
 export class MessageTooLargeError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 10;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(MessageTooLargeError.code, message, options);
   }
@@ -289,13 +235,19 @@ export class MessageTooLargeError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { RecordListTooLargeError } from "./api_error_classes.ts";
+ * import { RecordListTooLargeError } from "@edgekafka/producer";
  * console.assert(new RecordListTooLargeError().errorName === "RECORD_LIST_TOO_LARGE");
  * ```
  */
 export class RecordListTooLargeError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 18;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(RecordListTooLargeError.code, message, options);
   }
@@ -306,82 +258,20 @@ export class RecordListTooLargeError extends KnownApiError {
  *
  * @example Usage
  * ```ts
- * import { InvalidRecordApiError } from "./api_error_classes.ts";
+ * import { InvalidRecordApiError } from "@edgekafka/producer";
  * console.assert(new InvalidRecordApiError().errorName === "INVALID_RECORD");
  * ```
  */
 export class InvalidRecordApiError extends KnownApiError {
   /** Kafka's error code this class stands for. */
   static readonly code: number = 87;
+  /**
+   * Builds the error, with Kafka's default message unless given one.
+   *
+   * @param message The broker's message (else Kafka's default).
+   * @param options Overrides of the flags, and the cause.
+   */
   constructor(message?: string, options?: KafkaErrorOptions) {
     super(InvalidRecordApiError.code, message, options);
-  }
-}
-
-/**
- * CONCURRENT_TRANSACTIONS (51): the coordinator is still completing the producer's previous transaction (retriable).
- *
- * @example Usage
- * ```ts
- * import { ConcurrentTransactionsError } from "./api_error_classes.ts";
- * console.assert(new ConcurrentTransactionsError().errorName === "CONCURRENT_TRANSACTIONS");
- * ```
- */
-export class ConcurrentTransactionsError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 51;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(ConcurrentTransactionsError.code, message, options);
-  }
-}
-
-/**
- * COORDINATOR_NOT_AVAILABLE (15): the coordinator is not available (retriable; look it up again).
- *
- * @example Usage
- * ```ts
- * import { CoordinatorNotAvailableError } from "./api_error_classes.ts";
- * console.assert(new CoordinatorNotAvailableError().errorName === "COORDINATOR_NOT_AVAILABLE");
- * ```
- */
-export class CoordinatorNotAvailableError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 15;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(CoordinatorNotAvailableError.code, message, options);
-  }
-}
-
-/**
- * NOT_COORDINATOR (16): the broker is not the coordinator for the key (retriable; look it up again).
- *
- * @example Usage
- * ```ts
- * import { NotCoordinatorError } from "./api_error_classes.ts";
- * console.assert(new NotCoordinatorError().errorName === "NOT_COORDINATOR");
- * ```
- */
-export class NotCoordinatorError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 16;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(NotCoordinatorError.code, message, options);
-  }
-}
-
-/**
- * COORDINATOR_LOAD_IN_PROGRESS (14): the coordinator is still loading its state (retriable).
- *
- * @example Usage
- * ```ts
- * import { CoordinatorLoadInProgressError } from "./api_error_classes.ts";
- * console.assert(new CoordinatorLoadInProgressError().errorName === "COORDINATOR_LOAD_IN_PROGRESS");
- * ```
- */
-export class CoordinatorLoadInProgressError extends KnownApiError {
-  /** Kafka's error code this class stands for. */
-  static readonly code: number = 14;
-  constructor(message?: string, options?: KafkaErrorOptions) {
-    super(CoordinatorLoadInProgressError.code, message, options);
   }
 }

@@ -4,7 +4,8 @@
  * drives `mod.ts`'s exports and the tests) or a plain {@linkcode ApiError};
  * {@linkcode checkVersion} and {@linkcode unsupportedField} build the errors
  * our codecs throw when a request cannot be written at the negotiated version.
- * The classes themselves are in `api_error_classes.ts`.
+ * The classes themselves are in `api_error_classes.ts` and
+ * `api_error_classes_txn.ts`.
  *
  * @module
  */
@@ -12,27 +13,29 @@
 import { ApiError, type KafkaErrorOptions } from "../errors.ts";
 import {
   ClusterAuthorizationError,
+  InvalidRecordApiError,
+  InvalidTopicError,
+  MessageTooLargeError,
+  NotLeaderOrFollowerError,
+  RecordListTooLargeError,
+  TopicAuthorizationError,
+  TransactionalIdAuthorizationError,
+  UnknownTopicOrPartitionError,
+  UnsupportedVersionError,
+} from "./api_error_classes.ts";
+import {
   ConcurrentTransactionsError,
   CoordinatorLoadInProgressError,
   CoordinatorNotAvailableError,
   DuplicateSequenceError,
   InvalidProducerEpochError,
-  InvalidRecordApiError,
-  InvalidTopicError,
   InvalidTxnStateError,
-  MessageTooLargeError,
   NotCoordinatorError,
-  NotLeaderOrFollowerError,
   OutOfOrderSequenceError,
   ProducerFencedError,
-  RecordListTooLargeError,
-  TopicAuthorizationError,
   TransactionAbortableError,
-  TransactionalIdAuthorizationError,
   UnknownProducerIdError,
-  UnknownTopicOrPartitionError,
-  UnsupportedVersionError,
-} from "./api_error_classes.ts";
+} from "./api_error_classes_txn.ts";
 import { errorInfo } from "./error_codes.ts";
 
 /**
@@ -88,7 +91,7 @@ export interface ApiErrorClass {
  * @example Usage
  * ```ts
  * import { API_ERROR_CLASSES } from "./api_errors.ts";
- * import { ProducerFencedError } from "./api_error_classes.ts";
+ * import { ProducerFencedError } from "@edgekafka/producer";
  * console.assert(API_ERROR_CLASSES.includes(ProducerFencedError));
  * ```
  */
@@ -129,7 +132,7 @@ const CLASS_BY_CODE = new Map<number, ApiErrorClass>(API_ERROR_CLASSES.map((c) =
  * @example Usage
  * ```ts
  * import { apiError } from "./api_errors.ts";
- * import { NotLeaderOrFollowerError } from "./api_error_classes.ts";
+ * import { NotLeaderOrFollowerError } from "@edgekafka/producer";
  * const e = apiError(6, null, 'Topic-partition "t-0"');
  * console.assert(e instanceof NotLeaderOrFollowerError && e.retriable && e.invalidMetadata);
  * console.assert(e.message.startsWith('Topic-partition "t-0": '));

@@ -17,10 +17,19 @@ const R = 1;
 const RM = 3;
 
 /**
- * NAME: [code, flags, default message]. Messages are Kafka's, without the
- * trailing period (our errors end without one).
+ * Kafka's error table: `NAME: [code, flags, default message]`, where flags
+ * bit 1 means retriable and bit 2 invalid metadata ({@linkcode errorInfo}
+ * reads them for you). Messages are Kafka's, without the trailing period
+ * (our errors end without one).
+ *
+ * @example Usage
+ * ```ts
+ * import { ERROR_TABLE } from "@edgekafka/producer";
+ * const [code, , message] = ERROR_TABLE.NOT_LEADER_OR_FOLLOWER;
+ * console.assert(code === 6 && message.length > 0);
+ * ```
  */
-const TABLE = {
+export const ERROR_TABLE = {
   UNKNOWN_SERVER_ERROR: [-1, 0, "The server experienced an unexpected error when processing the request"],
   NONE: [0, 0, "No error"],
   OFFSET_OUT_OF_RANGE: [1, 0, "The requested offset is not within the range of offsets maintained by the server"],
@@ -161,23 +170,41 @@ const TABLE = {
   CONTROLLER_ID_NOT_REGISTERED: [136, 0, "The given controller ID was not registered"],
 } as const;
 
-/** A Kafka error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`. */
-export type ErrorName = keyof typeof TABLE;
+/**
+ * A Kafka error name, e.g. `"NOT_LEADER_OR_FOLLOWER"`.
+ *
+ * @example Usage
+ * ```ts
+ * import { ErrorCode, type ErrorName } from "@edgekafka/producer";
+ * const name: ErrorName = "PRODUCER_FENCED";
+ * console.assert(ErrorCode[name] === 90);
+ * ```
+ */
+export type ErrorName = keyof typeof ERROR_TABLE;
 
 /**
  * Kafka's error codes by name, for readable call sites.
  *
  * @example Usage
  * ```ts
- * import { ErrorCode } from "./error_codes.ts";
+ * import { ErrorCode } from "@edgekafka/producer";
  * console.assert(ErrorCode.NOT_LEADER_OR_FOLLOWER === 6);
  * ```
  */
-export const ErrorCode: { readonly [K in ErrorName]: (typeof TABLE)[K][0] } = Object.freeze(
-  Object.fromEntries(Object.entries(TABLE).map(([name, row]) => [name, row[0]])),
-) as { readonly [K in ErrorName]: (typeof TABLE)[K][0] };
+export const ErrorCode: { readonly [K in ErrorName]: (typeof ERROR_TABLE)[K][0] } = Object.freeze(
+  Object.fromEntries(Object.entries(ERROR_TABLE).map(([name, row]) => [name, row[0]])),
+) as { readonly [K in ErrorName]: (typeof ERROR_TABLE)[K][0] };
 
-/** What Kafka says about one error code. */
+/**
+ * What Kafka says about one error code ({@linkcode errorInfo} returns it).
+ *
+ * @example Usage
+ * ```ts
+ * import { type ErrorInfo, errorInfo } from "@edgekafka/producer";
+ * const info: ErrorInfo = errorInfo(6);
+ * console.assert(info.name === "NOT_LEADER_OR_FOLLOWER" && info.retriable && info.invalidMetadata);
+ * ```
+ */
 export interface ErrorInfo {
   /** Kafka's name, e.g. `"NOT_LEADER_OR_FOLLOWER"`. */
   readonly name: string;
@@ -192,7 +219,7 @@ export interface ErrorInfo {
 }
 
 const BY_CODE = new Map<number, ErrorInfo>();
-for (const [name, [code, flags, message]] of Object.entries(TABLE)) {
+for (const [name, [code, flags, message]] of Object.entries(ERROR_TABLE)) {
   BY_CODE.set(code, Object.freeze({ name, code, retriable: (flags & R) !== 0, invalidMetadata: (flags & 2) !== 0, message }));
 }
 
@@ -202,7 +229,7 @@ for (const [name, [code, flags, message]] of Object.entries(TABLE)) {
  *
  * @example Usage
  * ```ts
- * import { errorInfo } from "./error_codes.ts";
+ * import { errorInfo } from "@edgekafka/producer";
  * console.assert(errorInfo(6).retriable && errorInfo(6).invalidMetadata);
  * console.assert(errorInfo(9999).name === "UNKNOWN_SERVER_ERROR");
  * ```

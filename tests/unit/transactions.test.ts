@@ -8,12 +8,8 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { TransactionAbortedError, TransactionStateError } from "../../src/errors.ts";
-import {
-  InvalidTxnStateError,
-  ProducerFencedError,
-  TransactionalIdAuthorizationError,
-  UnknownTopicOrPartitionError,
-} from "../../src/protocol/api_error_classes.ts";
+import { TransactionalIdAuthorizationError, UnknownTopicOrPartitionError } from "../../src/protocol/api_error_classes.ts";
+import { InvalidTxnStateError, ProducerFencedError } from "../../src/protocol/api_error_classes_txn.ts";
 import { apiError } from "../../src/protocol/api_errors.ts";
 import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import type { ProducerBatch } from "../../src/producer/batch.ts";

@@ -10,7 +10,8 @@
 
 import { afterEach, describe, expect, test } from "bun:test";
 import { TimeoutError, TransactionStateError } from "../../src/errors.ts";
-import { ProducerFencedError, TopicAuthorizationError } from "../../src/protocol/api_error_classes.ts";
+import { TopicAuthorizationError } from "../../src/protocol/api_error_classes.ts";
+import { ProducerFencedError } from "../../src/protocol/api_error_classes_txn.ts";
 import { ErrorCode } from "../../src/protocol/error_codes.ts";
 import { append, type TxnHarness, txnHarness, until } from "./support/txn_broker.ts";
 

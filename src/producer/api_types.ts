@@ -1,0 +1,80 @@
+/**
+ * The types of `Producer`'s API: its constructor options with typed
+ * serializers, the options of `send()` and `close()`, and what
+ * `partitionsFor()` returns.
+ *
+ * @module
+ */
+
+import type { ProducerOptions } from "../config.ts";
+import type { PartitionInfo } from "../metadata.ts";
+import type { Serializer } from "../serde.ts";
+
+/**
+ * Options of one `send()`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SendOptions } from "@edgekafka/producer";
+ * const options: SendOptions = { signal: AbortSignal.timeout(5_000) }; // give up waiting after 5 s
+ * console.assert(options.signal !== undefined);
+ * ```
+ */
+export interface SendOptions {
+  /** Gives up waiting for metadata or buffer memory (the record is not sent). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Options of `close()`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { CloseOptions } from "@edgekafka/producer";
+ * const options: CloseOptions = { timeoutMs: 10_000 }; // deliver for up to 10 s, then fail the rest
+ * console.assert(options.timeoutMs === 10_000);
+ * ```
+ */
+export interface CloseOptions {
+  /**
+   * How long to wait for queued records to be delivered; then the rest fail.
+   * 0 fails them at once. Default: wait (bounded by `delivery.timeout.ms`).
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Producer options with typed serializers: `K` and `V` are the key and value
+ * types `send()` then takes.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TypedProducerOptions } from "@edgekafka/producer";
+ * const options: TypedProducerOptions<string, { total: number }> = {
+ *   bootstrapServers: ["127.0.0.1:9092"],
+ *   valueSerializer: (_topic, order) => JSON.stringify(order),
+ * };
+ * console.assert(typeof options.valueSerializer === "function");
+ * ```
+ */
+export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" | "valueSerializer"> & {
+  /** Turns a `K` into bytes (`key.serializer`); null: bytes and strings pass through. */
+  keySerializer?: Serializer<K> | null;
+  /** Turns a `V` into bytes (`value.serializer`); null: bytes and strings pass through. */
+  valueSerializer?: Serializer<V> | null;
+};
+
+/**
+ * A partition as `partitionsFor()` reports it.
+ *
+ * @example Usage
+ * ```ts
+ * import type { TopicPartitionInfo } from "@edgekafka/producer";
+ * const p: TopicPartitionInfo = { topic: "orders", partition: 0, leader: 1, leaderEpoch: 4, replicas: [1, 2, 3], isr: [1, 2], offline: [] };
+ * console.assert(p.isr.length < p.replicas.length); // one replica is behind
+ * ```
+ */
+export interface TopicPartitionInfo extends PartitionInfo {
+  /** The partition's topic. */
+  readonly topic: string;
+}

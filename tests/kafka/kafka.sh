@@ -798,7 +798,15 @@ cmd_java() {
   if [[ -z "$libs" ]]; then
     if [[ "$1" == org.apache.kafka.tools.* ]]; then libs=tools; else libs=broker; fi
   fi
-  if [[ "$libs" == tools ]]; then cp="$TOOLS_LIBS/*"; else cp="$LIBS/*"; fi
+  if [[ "$libs" == tools ]]; then
+    cp="$TOOLS_LIBS/*"
+    # OAUTHBEARER/OIDC clients (OAuthBearerLoginCallbackHandler) need jose4j, which the tools'
+    # classpath leaves out: borrow the broker's.
+    local jose
+    for jose in "$LIBS"/jose4j-*.jar; do [[ -f "$jose" ]] && cp+=":$jose"; done
+  else
+    cp="$LIBS/*"
+  fi
   # shellcheck disable=SC2206
   [[ -n "${EDGEKAFKA_JAVA_OPTS:-}" ]] && opts=(${EDGEKAFKA_JAVA_OPTS})
   [[ -n "${EDGEKAFKA_CLASSPATH:-}" ]] && cp="$EDGEKAFKA_CLASSPATH:$cp"

@@ -25,7 +25,8 @@ export { CONFIG_KEYS, configTableMarkdown } from "./src/config.ts";
 export type { Bytes, Headers, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./src/serde.ts";
 export type { PartitionerFunction, ProducerInterceptor } from "./src/extensions.ts";
 export type { Logger, LogFields } from "./src/logger.ts";
-export type { Connect, Socket, SocketHandlers, SocketOptions } from "./src/socket.ts";
+export type { Connect, Socket, SocketHandlers, SocketOptions, TlsOptions } from "./src/socket.ts";
+export { Password } from "./src/password.ts";
 export type { Codec, Platform, PlatformCodecs } from "./src/platform.ts";
 export { setDefaultPlatform } from "./src/platform.ts";
 export { murmur2, partitionForKey } from "./src/producer/murmur2.ts";
@@ -42,6 +43,7 @@ export {
   RecordTooLargeError,
   SerializationError,
   TimeoutError,
+  TlsError,
   TransactionAbortedError,
   TransactionStateError,
 } from "./src/errors.ts";

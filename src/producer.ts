@@ -24,6 +24,7 @@ import { Sender } from "./producer/sender.ts";
 import { type GroupMetadata, TransactionManager, type TransactionOffsets } from "./producer/transactions.ts";
 import type { Bytes, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./serde.ts";
 import { resolvePlatform } from "./platform.ts";
+import { withTls } from "./socket.ts";
 
 /** Options of one `send()`. */
 export interface SendOptions {
@@ -88,7 +89,8 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
     const logger = (this.#logger = config.logger);
     for (const note of config.notes) logger.info(note);
     const platform = resolvePlatform(config.platform, config.connect);
-    const connect = platform.connect;
+    // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
+    const connect = withTls(platform.connect, config.tls);
     void crc32cReady();
     this.#metadata = new Metadata({
       bootstrap: config.bootstrapServers,

@@ -95,7 +95,7 @@ function open(options: SocketOptions, tls: TlsConnectionOptions | null, handlers
     try {
       raw = tls === null
         ? createConnection({ host: options.host, port: options.port, noDelay: true })
-        : connectTls({ ...tls, host: options.host, port: options.port, noDelay: true });
+        : connectTls({ ...tls, host: options.host, port: options.port });
     } catch (error) {
       // A port out of range; or key material tls.connect cannot parse.
       reject(tls === null || !isTlsFailure(error) ? failed(address, error) : tlsFailed(options, error));

@@ -103,9 +103,10 @@ export interface KcatRecord {
 export function kcatRead(
   bootstrap: string,
   topic: string,
-  options: { partition?: number; isolation?: "read_committed" | "read_uncommitted"; timeoutMs?: number } = {},
+  options: { partition?: number; isolation?: "read_committed" | "read_uncommitted"; timeoutMs?: number; kcatArgs?: string[] } = {},
 ): KcatRecord[] {
-  const base = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q"];
+  // `kcatArgs`: more librdkafka settings, e.g. `-X security.protocol=ssl -X ssl.ca.location=…` for the secure cluster.
+  const base = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", ...(options.kcatArgs ?? [])];
   if (options.partition !== undefined) base.push("-p", String(options.partition));
   if (options.isolation) base.push("-X", `isolation.level=${options.isolation}`);
   const timeout = options.timeoutMs ?? 120_000;

@@ -28,7 +28,8 @@ export type { FieldValue, HeaderList } from "./src/protocol/record_batch.ts";
 export type { PartitionInfo } from "./src/metadata.ts";
 export type { PartitionerFunction, ProducerInterceptor } from "./src/extensions.ts";
 export type { Logger, LogFields } from "./src/logger.ts";
-export type { Connect, Socket, SocketHandlers, SocketOptions } from "./src/socket.ts";
+export type { Connect, Socket, SocketHandlers, SocketOptions, TlsOptions } from "./src/socket.ts";
+export { Password } from "./src/password.ts";
 export type { Codec, Platform, PlatformCodecs } from "./src/platform.ts";
 export { setDefaultPlatform } from "./src/platform.ts";
 export { murmur2, partitionForKey } from "./src/producer/murmur2.ts";
@@ -45,6 +46,7 @@ export {
   RecordTooLargeError,
   SerializationError,
   TimeoutError,
+  TlsError,
   TransactionAbortedError,
   TransactionStateError,
 } from "./src/errors.ts";

@@ -1,7 +1,8 @@
 /**
  * Socket adapter for Node.js: {@linkcode connect} opens a TCP connection with
- * `node:net` and fits it to the transport seam of `src/socket.ts`. It also
- * runs on Bun and Deno through their `node:net` implementations.
+ * `node:net`, or a TLS one with `node:tls` when the options carry `tls`, and
+ * fits it to the transport seam of `src/socket.ts`. It also runs on Bun and
+ * Deno through their `node:net` and `node:tls` implementations.
  *
  * Why it is shaped this way:
  * - Node buffers writes in user space. A `write` resolves in Node's write
@@ -18,7 +19,8 @@
  */
 
 import { createConnection, type Socket as NetSocket } from "node:net";
-import type { Connect, Socket, SocketHandlers } from "../src/socket.ts";
+import { connect as connectTls, type ConnectionOptions as TlsConnectionOptions } from "node:tls";
+import type { Connect, Socket, SocketHandlers, SocketOptions, TlsOptions } from "../src/socket.ts";
 import type { ConnectionError } from "../src/errors.ts";
 import {
   closedByPeer,
@@ -31,19 +33,28 @@ import {
   wasClosed,
 } from "./socket_errors.ts";
 import type { Platform } from "../src/platform.ts";
+import { isTlsFailure, serverName, tlsFailed, trustedCa } from "./tls.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /**
- * Opens a TCP connection with `net.createConnection` and sets `TCP_NODELAY`.
+ * Opens a TCP connection with `net.createConnection` (with `options.tls`: a
+ * TLS one with `tls.connect`) and sets `TCP_NODELAY`.
  *
  * - Rejects with a `TimeoutError` after `connectTimeoutMs` (the attempt is
- *   destroyed) and with a `ConnectionError` if the connection is refused or
- *   unreachable. `onClose` is only ever called for a connection that opened.
+ *   destroyed; with TLS the handshake counts), with a `ConnectionError` if
+ *   the connection is refused or unreachable, and with a `TlsError` if the
+ *   handshake fails (untrusted certificate, wrong host name). `onClose` is
+ *   only ever called for a connection that opened.
+ * - TLS: SNI is the broker's host name, the chain is always verified, the
+ *   host name unless `tls.verifyHostname` is false; the key may be
+ *   encrypted (`tls.keyPassword`).
  * - `write` resolves when Node no longer needs the chunk (its write
  *   callback); writes go out in call order.
  * - `onClose` is called once: without an error after `close()` (from a
  *   microtask, never inside `close()`), with a `ConnectionError` when the
- *   broker closed the connection, it was reset or failed, or `onData` threw.
+ *   broker closed the connection, it was reset or failed, or `onData` threw
+ *   (a `TlsError` when TLS fails before the broker's first bytes: a
+ *   TLS 1.3 broker rejects a client certificate only after the handshake).
  *   Writes that are pending then reject with a `ConnectionError`.
  *
  * @example Connect to a broker and send bytes
@@ -57,31 +68,58 @@ import { zlibCodecs } from "./zlib.ts";
  * socket.close();
  * ```
  */
-export const connect: Connect = (options, handlers) => {
+export const connect: Connect = async (options, handlers) => {
+  const tls = options.tls ?? null;
+  const settings = tls === null ? null : tlsSettings(tls, await trustedCa(tls, options), options);
+  return open(options, settings, handlers);
+};
+
+/** `tls.connect`'s options for `tls` (`ca`: the trusted CAs already read). */
+function tlsSettings(tls: TlsOptions, ca: string | null, options: SocketOptions): TlsConnectionOptions {
+  return {
+    servername: serverName(options.host),
+    rejectUnauthorized: true,
+    ...(ca === null ? {} : { ca }),
+    ...(tls.cert === null ? {} : { cert: tls.cert }),
+    ...(tls.key === null ? {} : { key: tls.key.value() }),
+    ...(tls.keyPassword === null ? {} : { passphrase: tls.keyPassword.value() }),
+    // The chain is still verified; only the name check is skipped.
+    ...(tls.verifyHostname ? {} : { checkServerIdentity: () => undefined }),
+  };
+}
+
+function open(options: SocketOptions, tls: TlsConnectionOptions | null, handlers: SocketHandlers): Promise<Socket> {
   const address = formatAddress(options);
   return new Promise<Socket>((resolve, reject) => {
     let raw: NetSocket;
     try {
-      raw = createConnection({ host: options.host, port: options.port, noDelay: true });
+      raw = tls === null
+        ? createConnection({ host: options.host, port: options.port, noDelay: true })
+        : connectTls({ ...tls, host: options.host, port: options.port });
     } catch (error) {
-      reject(failed(address, error)); // e.g. a port out of range
+      // A port out of range; or key material tls.connect cannot parse.
+      reject(tls === null || !isTlsFailure(error) ? failed(address, error) : tlsFailed(options, error));
       return;
     }
+    raw.setNoDelay(true); // before connecting: the handshake's small records too
+    const ready = tls === null ? "connect" : "secureConnect";
     const settle = () => {
       clearTimeout(timer);
-      raw.off("connect", onConnect);
+      raw.off(ready, onConnect);
       raw.off("error", onError);
     };
     const onConnect = () => {
       settle();
       raw.setNoDelay(true);
-      resolve(new NodeSocket(raw, address, handlers));
+      resolve(new NodeSocket(raw, options, tls !== null, handlers));
     };
     const onError = (error: Error) => {
       settle();
       raw.on("error", () => {}); // the attempt is over: ignore stragglers
       raw.destroy();
-      reject(failed(address, error));
+      // TCP failures (refused, unreachable) carry the syscall; the rest is the handshake's.
+      const tcp = tls === null || (error as { syscall?: unknown }).syscall !== undefined;
+      reject(tcp ? failed(address, error) : tlsFailed(options, error));
     };
     const timer = setTimeout(() => {
       settle();
@@ -89,16 +127,24 @@ export const connect: Connect = (options, handlers) => {
       raw.destroy();
       reject(timedOut(address, options.connectTimeoutMs));
     }, options.connectTimeoutMs);
-    raw.once("connect", onConnect);
+    raw.once(ready, onConnect);
     raw.once("error", onError);
   });
-};
+}
 
 class NodeSocket implements Socket {
   readonly #raw: NetSocket;
+  /** Where it is connected, for error messages. */
+  readonly #options: SocketOptions;
   /** `host:port`, for error messages. */
   readonly #address: string;
   readonly #handlers: SocketHandlers;
+  /**
+   * Whether a TLS failure is still the handshake's: TLS and no bytes from
+   * the broker yet (a TLS 1.3 broker refuses a client certificate only
+   * after the client finished). Cleared by the first data.
+   */
+  #tlsSetup: boolean;
   /**
    * Set once, when the socket closes for any reason. Guards every callback
    * (nothing reaches the handlers afterwards) and makes `write` reject.
@@ -111,15 +157,23 @@ class NodeSocket implements Socket {
   /** Writes handed to Node whose callbacks have not run yet. */
   #inFlight = new Set<PendingWrite>();
 
-  constructor(raw: NetSocket, address: string, handlers: SocketHandlers) {
+  constructor(raw: NetSocket, options: SocketOptions, tls: boolean, handlers: SocketHandlers) {
+    const address = formatAddress(options);
     this.#raw = raw;
+    this.#options = options;
     this.#address = address;
+    this.#tlsSetup = tls;
     this.#handlers = handlers;
     raw.on("data", (data: Uint8Array) => this.#onData(data));
     raw.on("drain", () => this.#onDrain());
     raw.on("end", () => this.#finish(closedByPeer(address)));
-    raw.on("error", (error) => this.#finish(failed(address, error)));
+    raw.on("error", (error) => this.#finish(this.#broken(error)));
     raw.on("close", () => this.#finish(closedByPeer(address)));
+  }
+
+  /** The error for a runtime failure: TLS ones during setup are a `TlsError`. */
+  #broken(error: unknown): ConnectionError {
+    return this.#tlsSetup && isTlsFailure(error) ? tlsFailed(this.#options, error) : failed(this.#address, error);
   }
 
   write(chunk: Uint8Array): Promise<void> {
@@ -142,7 +196,7 @@ class NodeSocket implements Socket {
       // Not in the set: `#finish` rejected it already (Node then reports
       // ECANCELED or "Socket is closed" here, which says less).
       if (!this.#inFlight.delete(write)) return;
-      if (error) write.reject(failed(this.#address, error));
+      if (error) write.reject(this.#broken(error));
       else write.resolve();
     });
     if (!accepted) this.#needDrain = true;
@@ -157,6 +211,7 @@ class NodeSocket implements Socket {
 
   #onData(data: Uint8Array): void {
     if (this.#closed) return;
+    this.#tlsSetup = false;
     try {
       this.#handlers.onData(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     } catch (error) {
@@ -178,7 +233,7 @@ class NodeSocket implements Socket {
 }
 
 /**
- * Node.js's platform: sockets through {@linkcode connect}, gzip through
+ * Node.js's platform: sockets (plain and TLS) through {@linkcode connect}, gzip through
  * `node:zlib`. `mod.ts` registers it as the default on Node.js; pass it as the
  * `platform` option to choose it explicitly.
  *

@@ -14,8 +14,10 @@
  *   longest a JavaScript timer waits (with a note).
  * - `send.buffer.bytes`, `receive.buffer.bytes`, `enable.metrics.push` and
  *   `client.dns.lookup=use_all_dns_ips` are validated and ignored (with a
- *   note); security (other than PLAINTEXT), SASL, SSL and metrics keys are
- *   errors.
+ *   note); SASL, the `ssl.*` keys other than the PEM settings, and metrics
+ *   keys are errors.
+ * - Private keys and passwords are {@linkcode Password}s from the moment
+ *   they are read: no message, note or printed configuration shows them.
  *
  * @module
  */
@@ -24,10 +26,12 @@ import { ConfigError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
 import type { Platform } from "./platform.ts";
-import type { Connect } from "./socket.ts";
+import type { Connect, TlsOptions } from "./socket.ts";
+import { Password } from "./password.ts";
 import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec } from "./config_keys.ts";
 import { applyBackoffRules, applyDeliveryTimeoutRule, applyIdempotenceRules, type ConfigValues } from "./config_rules.ts";
 import { show } from "./config_parsers.ts";
+import { resolveTls, type TlsValues } from "./config_tls.ts";
 
 export { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
 
@@ -113,8 +117,20 @@ export interface ProducerOptions {
   keySerializer?: Serializer | null;
   /** `value.serializer` (default null: Uint8Array, string and null pass through). */
   valueSerializer?: Serializer | null;
-  /** `security.protocol` (default "PLAINTEXT", the only one supported). */
-  securityProtocol?: "PLAINTEXT";
+  /** `security.protocol` (default "PLAINTEXT"): "SSL" for TLS (SASL is not supported yet). */
+  securityProtocol?: "PLAINTEXT" | "SSL";
+  /** `ssl.truststore.certificates` (default null): PEM certificates of the CAs to trust. */
+  sslTruststoreCertificates?: string | null;
+  /** `ssl.truststore.location` (default null): path of a PEM file of the CAs to trust. */
+  sslTruststoreLocation?: string | null;
+  /** `ssl.keystore.certificate.chain` (default null): PEM client certificate chain (mTLS). */
+  sslKeystoreCertificateChain?: string | null;
+  /** `ssl.keystore.key` (default null): PEM private key of the client certificate. */
+  sslKeystoreKey?: string | null;
+  /** `ssl.key.password` (default null): password of an encrypted `ssl.keystore.key`. */
+  sslKeyPassword?: string | null;
+  /** `ssl.endpoint.identification.algorithm` (default "https": check the host name; "" does not). */
+  sslEndpointIdentificationAlgorithm?: "https" | "";
   /** Where edgekafka logs (default: silent). */
   logger?: Logger;
   /** What differs per runtime: sockets and native codecs (default null: the current runtime's). */
@@ -202,7 +218,21 @@ export interface ResolvedConfig {
   /** `value.serializer`; null: Uint8Array, string (UTF-8) and null pass through. */
   readonly valueSerializer: Serializer | null;
   /** `security.protocol`: how connections are secured. */
-  readonly securityProtocol: "PLAINTEXT";
+  readonly securityProtocol: "PLAINTEXT" | "SSL";
+  /** `ssl.truststore.certificates`: PEM CA certificates to trust (null: the runtime's roots). */
+  readonly sslTruststoreCertificates: string | null;
+  /** `ssl.truststore.location`: path of a PEM file of CA certificates to trust. */
+  readonly sslTruststoreLocation: string | null;
+  /** `ssl.keystore.certificate.chain`: the client's PEM certificate chain (mTLS). */
+  readonly sslKeystoreCertificateChain: string | null;
+  /** Printed as `[hidden]`; `.value()` gives the PEM. */
+  readonly sslKeystoreKey: Password | null;
+  /** Printed as `[hidden]`. */
+  readonly sslKeyPassword: Password | null;
+  /** "https" or "" (no host-name check). */
+  readonly sslEndpointIdentificationAlgorithm: "https" | "";
+  /** What the socket adapters get for TLS, from the keys above; null for PLAINTEXT. */
+  readonly tls: TlsOptions | null;
   /** Where edgekafka logs (silent by default). */
   readonly logger: Logger;
   /** The runtime platform set by the `platform` option; null: the default one. */
@@ -254,9 +284,11 @@ export function resolveConfig(input: ProducerOptions | Record<string, unknown>):
     const value = spec.parse(raw, name, notes);
     const earlier = setAs.get(spec);
     if (earlier !== undefined && !same(values[spec.camelName], value)) {
+      // Secrets are not quoted back.
+      const quote = (v: unknown) => (value instanceof Password ? "" : ` ("${show(v)}")`);
       throw new ConfigError(
         keyOf(spec),
-        `Conflicting values for "${earlier}" ("${show((input as ConfigValues)[earlier])}") and "${name}" ("${show(raw)}")`,
+        `Conflicting values for "${earlier}"${quote((input as ConfigValues)[earlier])} and "${name}"${quote(raw)}`,
       );
     }
     setAs.set(spec, name);
@@ -272,10 +304,11 @@ export function resolveConfig(input: ProducerOptions | Record<string, unknown>):
   applyBackoffRules(values, { explicit, notes });
   applyIdempotenceRules(values, { explicit, notes });
   applyDeliveryTimeoutRule(values, { explicit, notes });
+  const tls = resolveTls(values as unknown as TlsValues, explicit, notes);
   if (!explicit.has("client.id")) values.clientId = `producer-${values.transactionalId ?? clientIdSequence++}`;
   const config: ConfigValues = {};
   for (const spec of KEY_SPECS) config[spec.camelName] = values[spec.camelName];
-  return Object.freeze({ ...config, explicit, notes }) as unknown as ResolvedConfig;
+  return Object.freeze({ ...config, tls, explicit, notes }) as unknown as ResolvedConfig;
 }
 
 /**
@@ -336,6 +369,7 @@ function keyOf(spec: KeySpec): string {
 /** Values set under two names are the same: equal primitives, arrays of equal items, equal addresses. */
 function same(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
+  if (a instanceof Password && b instanceof Password) return a.value() === b.value();
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
   const x = a as { host?: unknown; port?: unknown } | null;
   const y = b as { host?: unknown; port?: unknown } | null;

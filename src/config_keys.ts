@@ -36,6 +36,7 @@ import {
   string,
 } from "./config_parsers.ts";
 import type { Parse } from "./config_parsers.ts";
+import { endpointIdentification, password, path, pemCertificates, pemPrivateKey, storeType } from "./config_tls.ts";
 
 /**
  * One row of {@linkcode CONFIG_KEYS}.
@@ -139,7 +140,20 @@ const ROWS: Row[] = [
     "Turns keys into bytes; null passes Uint8Array, string (UTF-8) and null through."],
   ["value.serializer", "valueSerializer", "Serializer | null", null, serializer("valueSerializer"),
     "Turns values into bytes; null passes Uint8Array, string (UTF-8) and null through."],
-  ["security.protocol", "securityProtocol", `"PLAINTEXT"`, "PLAINTEXT", securityProtocol, "Only PLAINTEXT is supported."],
+  ["security.protocol", "securityProtocol", `"PLAINTEXT" | "SSL"`, "PLAINTEXT", securityProtocol,
+    "How to talk to brokers: plain TCP, or TLS (SASL_PLAINTEXT and SASL_SSL are not supported yet)."],
+  ["ssl.truststore.certificates", "sslTruststoreCertificates", "string | null", null, pemCertificates,
+    "PEM certificates of the CAs to trust (Java's ssl.truststore.type=PEM); null: ssl.truststore.location, else the runtime's roots."],
+  ["ssl.truststore.location", "sslTruststoreLocation", "string | null", null, path,
+    "Path of a PEM file of the CAs to trust, read at each connect."],
+  ["ssl.keystore.certificate.chain", "sslKeystoreCertificateChain", "string | null", null, pemCertificates,
+    "PEM client certificate chain, leaf first, for brokers that require client certificates (mTLS)."],
+  ["ssl.keystore.key", "sslKeystoreKey", "string | null", null, pemPrivateKey,
+    "PEM private key of the client certificate; never logged or shown."],
+  ["ssl.key.password", "sslKeyPassword", "string | null", null, password,
+    "Password of an encrypted ssl.keystore.key (Node and Bun; Deno needs the key unencrypted); never logged or shown."],
+  ["ssl.endpoint.identification.algorithm", "sslEndpointIdentificationAlgorithm", `"https" | ""`, "https", endpointIdentification,
+    `"https" checks that the broker's certificate names its host; "" turns the check off (the chain is still verified).`],
   [null, "logger", "Logger", silentLogger, logger, "Where edgekafka logs (console fits).", "silent"],
   [null, "platform", "Platform | null", null, platformOrNull, "What differs per runtime (sockets, native codecs); null picks the current runtime's."],
   [null, "connect", "Connect | null", null, functionOrNull, "The socket transport; replaces the platform's. null keeps the platform's."],
@@ -188,6 +202,8 @@ const IGNORED: ReadonlyArray<readonly [string, Parse]> = [
   ["enable.metrics.push", (value, name, notes) => {
     if (boolean(value, name, notes)) notes.push(`"${name}" is ignored: edgekafka does not push client metrics`);
   }],
+  // Java properties files say which format the PEM settings are in.
+  ...["ssl.truststore.type", "ssl.keystore.type"].map((key) => [key, storeType] as const),
   ["client.dns.lookup", (value, name, notes) => {
     if (value === "resolve_canonical_bootstrap_servers_only") {
       throw new Invalid(`Value "${value}" of "${name}" is not supported by edgekafka`, true);
@@ -199,9 +215,9 @@ const IGNORED: ReadonlyArray<readonly [string, Parse]> = [
 
 /** Java keys (or prefixes, ending in ".") that edgekafka rejects, and why. */
 const UNSUPPORTED: ReadonlyArray<readonly [string, string]> = [
-  ["sasl.", "only PLAINTEXT connections are supported"],
-  ["ssl.", "only PLAINTEXT connections are supported"],
-  ["security.providers", "only PLAINTEXT connections are supported"],
+  ["sasl.", "SASL is not supported yet"],
+  ["ssl.", "TLS is configured with the PEM settings only (see the ssl.* rows of the configuration table)"],
+  ["security.providers", "security providers cannot be loaded"],
   ["metric.reporters", "it has no metrics reporters"],
   ["metrics.", "it has no metrics reporters"],
   ["auto.include.jmx.reporter", "it has no metrics reporters"],

@@ -90,8 +90,11 @@ export const acks: Parse = (value) => {
 
 export function address(entry: string): { host: string; port: number } {
   let text = entry.trim();
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(text);
-  if (scheme && scheme[1]!.toUpperCase() !== "PLAINTEXT") throw "only PLAINTEXT connections are supported";
+  const scheme = /^([a-zA-Z][a-zA-Z0-9_+.-]*):\/\//.exec(text);
+  // As in Java, a listener prefix says nothing: `security.protocol` decides how to connect.
+  if (scheme && !["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"].includes(scheme[1]!.toUpperCase())) {
+    throw `expected "host:port" (a prefix, if any, is a security protocol such as "SSL://")`;
+  }
   if (scheme) text = text.slice(scheme[0].length);
   const match = /^(?:\[([0-9a-fA-F:.]+(?:%[\w.-]+)?)\]|([a-zA-Z0-9._-]+)):(\d+)$/.exec(text);
   if (!match) {
@@ -201,11 +204,11 @@ export const gzipLevel: Parse = (value, name, notes) => {
 
 export const securityProtocol: Parse = (value) => {
   const text = typeof value === "string" ? value.trim().toUpperCase() : undefined;
-  if (text === "PLAINTEXT") return text;
-  if (text === "SSL" || text === "SASL_PLAINTEXT" || text === "SASL_SSL") {
-    throw new Invalid(`Security protocol "${value}" is not supported by edgekafka: only "PLAINTEXT" is`, true);
+  if (text === "PLAINTEXT" || text === "SSL") return text;
+  if (text === "SASL_PLAINTEXT" || text === "SASL_SSL") {
+    throw new Invalid(`Security protocol "${value}" is not supported yet by edgekafka (no SASL): use "PLAINTEXT" or "SSL"`, true);
   }
-  throw new Invalid(`expected "PLAINTEXT"`);
+  throw new Invalid(`expected "PLAINTEXT" or "SSL"`);
 };
 
 export const logger: Parse = (value) => {

@@ -113,6 +113,56 @@ export class ConnectionError extends KafkaError {
   }
 }
 
+/** What a {@linkcode TlsError} is about. */
+export interface TlsErrorOptions {
+  /** The broker's host, as connected to. */
+  host: string;
+  /** The broker's port. */
+  port: number;
+  /** Why TLS failed, e.g. "certificate not valid for name \"127.0.0.2\"". */
+  reason: string;
+  /** The runtime's own error. */
+  cause?: unknown;
+}
+
+/**
+ * A TLS connection to a broker failed: the handshake (an untrusted or
+ * expired certificate, a host name the certificate does not name, the
+ * broker refusing the client's certificate, no common protocol) or the
+ * TLS layer of an open connection. Not retriable: the same settings fail
+ * the same way (Java's `SslAuthenticationException`). The message names
+ * host, port and reason, never a key or password.
+ *
+ * @example Usage
+ * ```ts
+ * import { ConnectionError, TlsError } from "@edgekafka/producer";
+ * const e = new TlsError({ host: "127.0.0.1", port: 9093, reason: "unable to verify the first certificate" });
+ * console.assert(e instanceof ConnectionError && !e.retriable && e.port === 9093);
+ * console.assert(e.message === 'TLS connection to "127.0.0.1:9093" failed: unable to verify the first certificate');
+ * ```
+ */
+export class TlsError extends ConnectionError {
+  /** The broker's host. */
+  readonly host: string;
+  /** The broker's port. */
+  readonly port: number;
+  /** Why TLS failed (the message's last part). */
+  readonly reason: string;
+
+  /**
+   * Builds the error from where the connection went and why TLS failed.
+   *
+   * @param options The broker's host and port, the reason, and the runtime's error as cause.
+   */
+  constructor(options: TlsErrorOptions) {
+    const address = options.host.includes(":") ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+    super(`TLS connection to "${address}" failed: ${options.reason}`, { cause: options.cause, retriable: false });
+    this.host = options.host;
+    this.port = options.port;
+    this.reason = options.reason;
+  }
+}
+
 /**
  * Something did not happen within its time bound.
  *

@@ -16,6 +16,7 @@ import { NetworkClient } from "../network/client.ts";
 import { resolvePlatform } from "../platform.ts";
 import { crc32cReady } from "../protocol/crc32c.ts";
 import type { Serializer } from "../serde.ts";
+import { withTls } from "../socket.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BufferPool } from "./buffer_pool.ts";
 import { compressorFor } from "./compression.ts";
@@ -58,7 +59,8 @@ export class ProducerEngine {
     const logger = (this.#logger = config.logger);
     for (const note of config.notes) logger.info(note);
     const platform = resolvePlatform(config.platform, config.connect);
-    const connect = platform.connect;
+    // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
+    const connect = withTls(platform.connect, config.tls);
     void crc32cReady();
     this.#metadata = new Metadata({
       bootstrap: config.bootstrapServers,

@@ -103,9 +103,10 @@ export interface KcatRecord {
 export function kcatRead(
   bootstrap: string,
   topic: string,
-  options: { partition?: number; isolation?: "read_committed" | "read_uncommitted"; timeoutMs?: number } = {},
+  options: { partition?: number; isolation?: "read_committed" | "read_uncommitted"; timeoutMs?: number; kcatArgs?: string[] } = {},
 ): KcatRecord[] {
-  const base = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q"];
+  // `kcatArgs`: more librdkafka settings, e.g. `-X security.protocol=ssl -X ssl.ca.location=…` for the secure cluster.
+  const base = ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", ...(options.kcatArgs ?? [])];
   if (options.partition !== undefined) base.push("-p", String(options.partition));
   if (options.isolation) base.push("-X", `isolation.level=${options.isolation}`);
   const timeout = options.timeoutMs ?? 120_000;
@@ -142,4 +143,53 @@ export function kcatRead(
 /** UTF-8 decode helper for assertions. */
 export function text(b: Uint8Array | null): string | null {
   return b === null ? null : new TextDecoder().decode(b);
+}
+
+/**
+ * What `kafka.sh up --secure` prints, one field per `key=value` line (the
+ * keys exactly as the script prints them): the SASL_SSL bootstrap (also
+ * `sasl_ssl`), the mTLS (`ssl`) and SASL_PLAINTEXT listeners, the test CA,
+ * the client certificate and key (CN=alice, mapped to User:alice), and the
+ * OIDC token endpoint (client `alice` / `alice-secret`).
+ */
+export interface SecureCluster {
+  bootstrap: string;
+  sasl_ssl: string;
+  ssl: string;
+  sasl_plaintext: string;
+  ca: string;
+  client_cert: string;
+  client_key: string;
+  token_url: string;
+}
+
+const SECURE_KEYS = ["bootstrap", "sasl_ssl", "ssl", "sasl_plaintext", "ca", "client_cert", "client_key", "token_url"] as const;
+let secureStarted: SecureCluster | undefined;
+
+/**
+ * Starts (or reuses) the `secure` cluster (TLS, SASL, ACLs, OIDC; see
+ * tests/kafka/README.md) and returns its parsed `key=value` lines. Create its
+ * topics with `createTopic(name, n, { cluster: "secure" })`. `reauthMs` sets
+ * the broker's `connections.max.reauth.ms` (EDGEKAFKA_REAUTH_MS): a running
+ * cluster with another value is restarted with it; without it, a running
+ * cluster is reused as it is.
+ */
+export function secure(o: { reauthMs?: number } = {}): SecureCluster {
+  // Only the plain call is cached: with reauthMs, `up` must check the broker's value every time
+  // (0.1 s when it matches), since another caller may have restarted it with a different one.
+  if (o.reauthMs === undefined && secureStarted) return secureStarted;
+  const env = { ...process.env };
+  if (o.reauthMs !== undefined) env.EDGEKAFKA_REAUTH_MS = String(o.reauthMs);
+  const r = spawnSync("bash", [KAFKA_SH, "up", "--secure"], { encoding: "utf8", timeout: 180_000, stdio: ["ignore", "pipe", "pipe"], env });
+  if (r.status !== 0) throw new Error(`kafka.sh up --secure failed (${r.status ?? r.signal}):\n${r.stderr}`);
+  const fields = new Map<string, string>();
+  for (const line of r.stdout.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1).trim());
+  }
+  const missing = SECURE_KEYS.filter((k) => !fields.get(k));
+  if (missing.length) throw new Error(`kafka.sh up --secure printed no ${missing.join(", ")}:\n${r.stdout}`);
+  // A restart for another reauthMs keeps the ports and files, so these fields stay valid.
+  secureStarted = Object.fromEntries(SECURE_KEYS.map((k) => [k, fields.get(k) as string])) as unknown as SecureCluster;
+  return secureStarted;
 }

@@ -3,6 +3,7 @@
 # straight from the Maven Central jars, no Docker. See tests/kafka/README.md for the full interface.
 #
 #   kafka.sh up [--brokers N] [--cluster NAME] [--transaction-version 1]   -> "bootstrap=host:port,..."
+#   kafka.sh up --secure   -> cluster "secure" (TLS, SASL, ACLs, OIDC): bootstrap=, sasl_ssl=, ssl=, ... lines
 #   kafka.sh topic NAME PARTITIONS [RF] [key=value ...]
 #   kafka.sh down | bootstrap | status | features
 #   kafka.sh kill ID | start ID | pause ID | resume ID
@@ -10,8 +11,8 @@
 #   kafka.sh logs [-f] [-n LINES] [ID]
 #
 # Cluster selection (all commands): --cluster NAME, else --brokers 3 => trio, --transaction-version 1
-# => tv1, else single (kill/start/pause/resume: trio if it is running, else single).
-# Only the `bootstrap=...` line of `up`/`bootstrap` goes to stdout; progress goes to stderr.
+# => tv1, --secure => secure, else single (kill/start/pause/resume: trio if it is running, else single).
+# Only the `key=value` line(s) of `up`/`bootstrap` go to stdout; progress goes to stderr.
 set -euo pipefail
 
 # ---------------------------------------------------------------------------------------------------
@@ -45,12 +46,15 @@ BROKER_HEAP="${EDGEKAFKA_KAFKA_HEAP:-512m}"
 
 if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then JAVA="$JAVA_HOME/bin/java"; else JAVA="java"; fi
 
+# shellcheck source=tests/kafka/secure.sh
+source "$HERE/secure.sh"
+
 log() { printf 'kafka.sh: %s\n' "$*" >&2; }
 die() { printf 'kafka.sh: error: %s\n' "$*" >&2; exit 1; }
 now() { date +%s; }
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -128,12 +132,17 @@ ensure_kcat() {
 cdir() { printf '%s/%s' "$STATE_ROOT" "$1"; }
 ndir() { printf '%s/%s/node%s' "$STATE_ROOT" "$1" "$2"; }
 
-# Loads cluster.env of cluster $1 into CLUSTER_ID, BROKERS, TXN_VERSION, PORT_<id>, CTRL_<id>.
+# Loads cluster.env of cluster $1 into CLUSTER_ID, BROKERS, TXN_VERSION, PORT_<id>, CTRL_<id> (and,
+# for a secure cluster, SECURE=1, its other ports and REAUTH_MS; KCAT_SEC = kcat's security options).
 load_env() {
-  CLUSTER_ID="" BROKERS="" TXN_VERSION=""
+  CLUSTER_ID="" BROKERS="" TXN_VERSION="" SECURE="" PORT_SSL="" PORT_SASL_PLAINTEXT="" PORT_INTERNAL="" PORT_OIDC=""
+  REAUTH_MS=""
   # shellcheck disable=SC1090
   source "$(cdir "$1")/cluster.env"
+  KCAT_SEC=()
+  if is_secure; then secure_kcat_args; fi
 }
+KCAT_SEC=()
 
 port_of() { local v="PORT_$1"; printf '%s' "${!v}"; }
 
@@ -291,6 +300,8 @@ start_node() {
   rm -f "$d/killed" "$d/pid"
   # shellcheck disable=SC2206
   [[ -n "${EDGEKAFKA_KAFKA_JAVA_OPTS:-}" ]] && opts=(${EDGEKAFKA_KAFKA_JAVA_OPTS})
+  secure_java_opts
+  opts+=("${SECURE_OPTS[@]}")
   printf '\n==== %s starting node %s\n' "$(date '+%F %T')" "$id" >>"$d/stdout.log"
   (
     cd /
@@ -323,7 +334,7 @@ print_log_tail() { # $1 cluster, $2 node id
 
 # Broker ids listed in the metadata that the broker on port $1 answers with (empty if no answer).
 kcat_broker_ids() {
-  timeout 10 kcat -L -b "127.0.0.1:$1" -m 2 2>/dev/null | awk '/^ +broker -?[0-9]+ at /{print $2}' | sort -n | tr '\n' ' ' || true
+  timeout 10 kcat -L -b "127.0.0.1:$1" "${KCAT_SEC[@]}" -m 2 2>/dev/null | awk '/^ +broker -?[0-9]+ at /{print $2}' | sort -n | tr '\n' ' ' || true
 }
 
 # Waits until every running (not paused/killed) node of the loaded cluster answers a metadata request
@@ -363,6 +374,7 @@ wait_healthy() {
 stop_cluster() {
   local c="$1" sig=TERM d pids=() pid id deadline
   [[ "${2:-}" == fast ]] && sig=KILL
+  oidc_down "$c"
   for d in "$(cdir "$c")"/node*; do
     [[ -d "$d" ]] || continue
     id="${d##*/node}"
@@ -413,11 +425,13 @@ wipe_cluster() { # $1 cluster, $2 = fast (see stop_cluster)
 # ---------------------------------------------------------------------------------------------------
 # Cluster selection
 # ---------------------------------------------------------------------------------------------------
-OPT_CLUSTER="" OPT_BROKERS="" OPT_TV="" OPT_LIBS="${EDGEKAFKA_JAVA_LIBS:-}"
+OPT_CLUSTER="" OPT_BROKERS="" OPT_TV="" OPT_SECURE="" OPT_LIBS="${EDGEKAFKA_JAVA_LIBS:-}"
 
-default_name() { # from --brokers / --transaction-version, or empty
+default_name() { # from --secure / --brokers / --transaction-version, or empty
   local n="${OPT_BROKERS:-1}"
-  if [[ -n "$OPT_TV" ]]; then
+  if [[ -n "$OPT_SECURE" ]]; then
+    echo secure
+  elif [[ -n "$OPT_TV" ]]; then
     if [[ "$n" == 1 ]]; then echo "tv$OPT_TV"; else echo "n$n-tv$OPT_TV"; fi
   elif [[ -n "$OPT_BROKERS" ]]; then
     case "$n" in 1) echo single ;; 3) echo trio ;; *) echo "n$n" ;; esac
@@ -453,22 +467,28 @@ running_bootstrap() { # bootstrap of the running (not paused/killed) nodes of th
 # Commands
 # ---------------------------------------------------------------------------------------------------
 finalized_level() { # $1 cluster (loaded), $2 feature -> prints its FinalizedVersionLevel
-  run_tool tools org.apache.kafka.tools.FeatureCommand --bootstrap-server "$(running_bootstrap "$1")" describe \
+  tool_security_args "$1"
+  run_tool tools org.apache.kafka.tools.FeatureCommand --bootstrap-server "$(running_bootstrap "$1")" \
+    "${TOOL_SEC[@]}" describe \
     | sed -n -E "s/^Feature: ${2//./\\.}[[:space:]].*FinalizedVersionLevel: ([^[:space:]]+).*$/\1/p"
 }
 
 cmd_up() {
-  local c="$1" want_brokers want_tv id st stale=0 t0 changed=0 pids
+  local c="$1" want_brokers want_tv want_secure="" id st stale=0 t0 changed=0 pids
   t0="$(now)"
   case "$c" in trio) want_brokers="${OPT_BROKERS:-3}" ;; *) want_brokers="${OPT_BROKERS:-1}" ;; esac
   want_tv="$OPT_TV"
   [[ -z "$want_tv" && "$c" =~ ^(n[0-9]+-)?tv([0-9]+)$ ]] && want_tv="${BASH_REMATCH[2]}"
+  [[ -n "$OPT_SECURE" || "$c" == secure ]] && want_secure=1
   [[ "$want_brokers" =~ ^[1-9]$ ]] || die "--brokers must be 1..9"
   [[ -z "$want_tv" || "$want_tv" =~ ^[0-9]+$ ]] || die "--transaction-version must be a number"
+  [[ -z "$want_secure" || "$want_brokers" == 1 ]] || die "a secure cluster has exactly one node"
+  [[ -z "${EDGEKAFKA_REAUTH_MS:-}" || "$EDGEKAFKA_REAUTH_MS" =~ ^[0-9]+$ ]] || die "EDGEKAFKA_REAUTH_MS must be a number of milliseconds"
 
   lock_cluster "$c"
   ensure_libs
   ensure_kcat
+  [[ -n "$want_secure" ]] && ensure_tls
 
   if [[ -f "$(cdir "$c")/cluster.env" ]]; then
     load_env "$c"
@@ -488,6 +508,21 @@ cmd_up() {
         || die "cluster '$c' already runs with $BROKERS broker(s); run 'kafka.sh --cluster $c down' first"
       [[ -z "$want_tv" || "$TXN_VERSION" == "$want_tv" ]] \
         || die "cluster '$c' was formatted with transaction.version=${TXN_VERSION:-default}; run 'kafka.sh --cluster $c down' first"
+      [[ "$want_secure" == "$SECURE" ]] \
+        || die "cluster '$c' runs $(is_secure && echo with || echo without) security; run 'kafka.sh --cluster $c down' first"
+      if is_secure; then
+        oidc_up "$c"
+        # A different EDGEKAFKA_REAUTH_MS restarts the broker with it (same data, same ports).
+        if [[ -n "${EDGEKAFKA_REAUTH_MS:-}" && "$EDGEKAFKA_REAUTH_MS" != "$REAUTH_MS" ]]; then
+          log "restarting cluster '$c' with connections.max.reauth.ms=$EDGEKAFKA_REAUTH_MS (was ${REAUTH_MS:-the default})"
+          sed -i "s/^REAUTH_MS=.*/REAUTH_MS=$EDGEKAFKA_REAUTH_MS/" "$(cdir "$c")/cluster.env"
+          load_env "$c"
+          secure_stop_node "$c" 1
+          write_secure_server_properties "$c" 1
+          start_node "$c" 1
+          changed=1
+        fi
+      fi
       # Heal: resume paused nodes, restart nodes stopped with `kafka.sh kill`.
       for ((id = 1; id <= BROKERS; id++)); do
         case "$(node_state "$c" "$id")" in
@@ -500,7 +535,7 @@ cmd_up() {
         for ((id = 1; id <= BROKERS; id++)); do all+=("$id"); done
         wait_healthy "$c" "$UP_TIMEOUT" "${all[@]}" || die "cluster '$c' is not healthy"
       fi
-      echo "bootstrap=$(bootstrap_of)"
+      if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; fi
       return 0
     fi
   fi
@@ -509,7 +544,9 @@ cmd_up() {
   local d ports p i
   d="$(cdir "$c")"
   mkdir -p "$d"
-  read -r -a ports <<<"$(pick_ports $((2 * want_brokers)))"
+  local nports=$((2 * want_brokers))
+  [[ -n "$want_secure" ]] && nports=$((nports + SECURE_EXTRA_PORTS))
+  read -r -a ports <<<"$(pick_ports "$nports")"
   {
     echo "CLUSTER_ID=$(new_cluster_id)"
     echo "BROKERS=$want_brokers"
@@ -519,15 +556,21 @@ cmd_up() {
       echo "PORT_$i=${ports[$((2 * i - 2))]}"
       echo "CTRL_$i=${ports[$((2 * i - 1))]}"
     done
+    if [[ -n "$want_secure" ]]; then secure_env "${ports[@]:$((2 * want_brokers))}"; fi
   } >"$d/cluster.env"
   cp "$HERE/log4j2.properties" "$d/log4j2.properties"
   load_env "$c"
-  log "creating cluster '$c': $BROKERS node(s), cluster id $CLUSTER_ID${TXN_VERSION:+, transaction.version=$TXN_VERSION}"
+  log "creating cluster '$c': $BROKERS node(s), cluster id $CLUSTER_ID${TXN_VERSION:+, transaction.version=$TXN_VERSION}${SECURE:+, secure}"
   local fmt=(-t "$CLUSTER_ID")
   [[ -n "$TXN_VERSION" ]] && fmt+=(--feature "transaction.version=$TXN_VERSION")
+  if is_secure; then
+    mapfile -t -O "${#fmt[@]}" fmt < <(secure_format_args)
+    write_admin_config "$c"
+    oidc_up "$c"
+  fi
   pids=()
   for ((id = 1; id <= BROKERS; id++)); do
-    write_server_properties "$c" "$id"
+    if is_secure; then write_secure_server_properties "$c" "$id"; else write_server_properties "$c" "$id"; fi
     run_tool broker kafka.tools.StorageTool format "${fmt[@]}" -c "$(ndir "$c" "$id")/server.properties" \
       >"$(ndir "$c" "$id")/format.log" 2>&1 &
     pids+=($!)
@@ -554,9 +597,16 @@ cmd_up() {
     fi
     log "verified with FeatureCommand: transaction.version finalized at $lvl"
   fi
+  if is_secure; then
+    if ! secure_acls "$c"; then
+      stop_cluster "$c" fast
+      die "could not create the ACLs of cluster '$c'"
+    fi
+    log "ACLs: User:$ALICE_USER may Write/Describe/Read topics and Write/Describe transactional ids prefixed '$ALICE_USER-'"
+  fi
   touch "$d/ready"
   log "cluster '$c' ready in $(($(now) - t0)) s"
-  echo "bootstrap=$(bootstrap_of)"
+  if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; fi
 }
 
 quick_check() { # every running node accepts TCP connections
@@ -604,7 +654,9 @@ cmd_topic() {
   rf="${rf:-1}"
   local boot
   boot="$(running_bootstrap "$c")"
-  run_tool tools org.apache.kafka.tools.TopicCommand --bootstrap-server "$boot" --create --if-not-exists \
+  tool_security_args "$c"
+  run_tool tools org.apache.kafka.tools.TopicCommand --bootstrap-server "$boot" "${TOOL_SEC[@]}" \
+    --create --if-not-exists \
     --topic "$name" --partitions "$parts" --replication-factor "$rf" "${cfg[@]}" >&2 \
     || die "TopicCommand failed for topic '$name'"
   # Wait until every running broker reports every partition with a leader.
@@ -614,7 +666,7 @@ cmd_topic() {
     ok=1
     for ((id = 1; id <= BROKERS; id++)); do
       [[ "$(node_state "$c" "$id")" == running ]] || continue
-      meta="$(timeout 10 kcat -L -b "127.0.0.1:$(port_of "$id")" -t "$name" -m 2 2>/dev/null || true)"
+      meta="$(timeout 10 kcat -L -b "127.0.0.1:$(port_of "$id")" "${KCAT_SEC[@]}" -t "$name" -m 2 2>/dev/null || true)"
       n="$(printf '%s\n' "$meta" | sed -n "s/^ *topic \"$name\" with \([0-9]*\) partitions:\$/\1/p")"
       if [[ -z "$n" ]]; then ok=0; break; fi
       if [[ "$n" != "$parts" ]]; then
@@ -683,7 +735,7 @@ cmd_bootstrap() {
   local c="$1"
   [[ -f "$(cdir "$c")/ready" ]] && cluster_alive "$c" || { log "cluster '$c' is not running"; exit 1; }
   load_env "$c"
-  echo "bootstrap=$(bootstrap_of)"
+  if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; fi
 }
 
 cmd_status() {
@@ -698,6 +750,11 @@ cmd_status() {
       printf '  node %s  %-8s port %s  pid %s\n' "$id" "$(node_state "$c" "$id")" "$(port_of "$id")" \
         "$(cat "$(ndir "$c" "$id")/pid" 2>/dev/null || echo -)"
     done
+    if is_secure; then
+      local op
+      op="$(oidc_pid "$c")"
+      printf '  oidc    %-8s port %s  pid %s\n' "$([[ -n "$op" ]] && echo running || echo dead)" "$PORT_OIDC" "${op:--}"
+    fi
   done
   ((any)) || echo "no clusters"
 }
@@ -705,7 +762,9 @@ cmd_status() {
 cmd_features() {
   require_running "$1"
   ensure_libs
-  run_tool tools org.apache.kafka.tools.FeatureCommand --bootstrap-server "$(running_bootstrap "$1")" describe
+  tool_security_args "$1"
+  run_tool tools org.apache.kafka.tools.FeatureCommand --bootstrap-server "$(running_bootstrap "$1")" \
+    "${TOOL_SEC[@]}" describe
 }
 
 cmd_logs() {
@@ -739,7 +798,15 @@ cmd_java() {
   if [[ -z "$libs" ]]; then
     if [[ "$1" == org.apache.kafka.tools.* ]]; then libs=tools; else libs=broker; fi
   fi
-  if [[ "$libs" == tools ]]; then cp="$TOOLS_LIBS/*"; else cp="$LIBS/*"; fi
+  if [[ "$libs" == tools ]]; then
+    cp="$TOOLS_LIBS/*"
+    # OAUTHBEARER/OIDC clients (OAuthBearerLoginCallbackHandler) need jose4j, which the tools'
+    # classpath leaves out: borrow the broker's.
+    local jose
+    for jose in "$LIBS"/jose4j-*.jar; do [[ -f "$jose" ]] && cp+=":$jose"; done
+  else
+    cp="$LIBS/*"
+  fi
   # shellcheck disable=SC2206
   [[ -n "${EDGEKAFKA_JAVA_OPTS:-}" ]] && opts=(${EDGEKAFKA_JAVA_OPTS})
   [[ -n "${EDGEKAFKA_CLASSPATH:-}" ]] && cp="$EDGEKAFKA_CLASSPATH:$cp"
@@ -763,6 +830,7 @@ main() {
       --brokers=*) OPT_BROKERS="${1#*=}"; shift ;;
       --transaction-version) OPT_TV="${2:?--transaction-version needs a number}"; shift 2 ;;
       --transaction-version=*) OPT_TV="${1#*=}"; shift ;;
+      --secure) OPT_SECURE=1; shift ;;
       --libs) OPT_LIBS="${2:?--libs needs broker or tools}"; shift 2 ;;
       --libs=*) OPT_LIBS="${1#*=}"; shift ;;
       -h | --help | help) usage; exit 0 ;;

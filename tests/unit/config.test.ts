@@ -61,6 +61,12 @@ const JAVA_DEFAULTS: Record<string, unknown> = {
   "key.serializer": null,
   "value.serializer": null,
   "security.protocol": "PLAINTEXT",
+  "ssl.truststore.certificates": null,
+  "ssl.truststore.location": null,
+  "ssl.keystore.certificate.chain": null,
+  "ssl.keystore.key": null,
+  "ssl.key.password": null,
+  "ssl.endpoint.identification.algorithm": "https",
 };
 
 const camelOf = (javaName: string) => CONFIG_KEYS.find((k) => k.javaName === javaName)!.camelName;
@@ -302,7 +308,7 @@ describe("bootstrap.servers", () => {
     ["a:65536", `Invalid entry "a:65536" in "bootstrap.servers": the port must be between 1 and 65535`],
     ["a:x", `Invalid entry "a:x" in "bootstrap.servers": expected "host:port"`],
     ["::1:9092", `Invalid entry "::1:9092" in "bootstrap.servers": write IPv6 addresses in brackets, e.g. "[::1]:9092"`],
-    ["SSL://a:9093", `Invalid entry "SSL://a:9093" in "bootstrap.servers": only PLAINTEXT connections are supported`],
+    ["HTTP://a:9093", `Invalid entry "HTTP://a:9093" in "bootstrap.servers": expected "host:port" (a prefix, if any, is a security protocol such as "SSL://")`],
     ["", `Invalid entry "" in "bootstrap.servers": expected "host:port"`],
   ])("%p is rejected", (value, message) => {
     configError(() => resolveConfig({ "bootstrap.servers": value }), "bootstrap.servers", message);
@@ -334,9 +340,11 @@ describe("unknown and unsupported keys", () => {
   });
 
   test.each([
-    ["sasl.mechanism", "sasl.mechanism", "only PLAINTEXT connections are supported"],
-    ["saslJaasConfig", "sasl.jaas.config", "only PLAINTEXT connections are supported"],
-    ["ssl.truststore.location", "ssl.truststore.location", "only PLAINTEXT connections are supported"],
+    ["sasl.mechanism", "sasl.mechanism", "SASL is not supported yet"],
+    ["saslJaasConfig", "sasl.jaas.config", "SASL is not supported yet"],
+    ["ssl.keystore.location", "ssl.keystore.location", "TLS is configured with the PEM settings only (see the ssl.* rows of the configuration table)"],
+    ["sslProtocol", "ssl.protocol", "TLS is configured with the PEM settings only (see the ssl.* rows of the configuration table)"],
+    ["security.providers", "security.providers", "security providers cannot be loaded"],
     ["metric.reporters", "metric.reporters", "it has no metrics reporters"],
     ["metricsNumSamples", "metrics.num.samples", "it has no metrics reporters"],
     ["auto.include.jmx.reporter", "auto.include.jmx.reporter", "it has no metrics reporters"],
@@ -346,11 +354,20 @@ describe("unknown and unsupported keys", () => {
     configError(() => resolve({ [name]: "x" }), key, `Configuration key "${name}" is not supported by edgekafka: ${reason}`);
   });
 
-  test("security.protocol: PLAINTEXT only", () => {
+  test("security.protocol: PLAINTEXT or SSL; SASL is not supported yet", () => {
     expect(resolve({ "security.protocol": "PLAINTEXT" }).securityProtocol).toBe("PLAINTEXT");
+    expect(resolve({ "security.protocol": "ssl" }).securityProtocol).toBe("SSL");
     configError(() => resolve({ "security.protocol": "SASL_SSL" }), "security.protocol",
-      `Security protocol "SASL_SSL" is not supported by edgekafka: only "PLAINTEXT" is`);
-    configError(() => resolve({ securityProtocol: "TLS" }), "security.protocol", `Invalid value "TLS" for "securityProtocol": expected "PLAINTEXT"`);
+      `Security protocol "SASL_SSL" is not supported yet by edgekafka (no SASL): use "PLAINTEXT" or "SSL"`);
+    configError(() => resolve({ securityProtocol: "SASL_PLAINTEXT" }), "security.protocol",
+      `Security protocol "SASL_PLAINTEXT" is not supported yet by edgekafka (no SASL): use "PLAINTEXT" or "SSL"`);
+    configError(() => resolve({ securityProtocol: "TLS" }), "security.protocol", `Invalid value "TLS" for "securityProtocol": expected "PLAINTEXT" or "SSL"`);
+  });
+
+  test("a listener prefix on a bootstrap server is accepted and says nothing about security", () => {
+    const config = resolveConfig({ bootstrapServers: "SSL://a:9093,SASL_SSL://b:9094" });
+    expect(config.bootstrapServers).toEqual([{ host: "a", port: 9093 }, { host: "b", port: 9094 }]);
+    expect(config.securityProtocol).toBe("PLAINTEXT");
   });
 
   test("socket buffer sizes, metrics push and DNS lookup are validated, then ignored with a note", () => {

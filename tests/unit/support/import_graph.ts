@@ -19,7 +19,7 @@ import { dirname, join, normalize, relative } from "node:path";
 /** Layers of `src/`, lowest first: a module may import its own layer and those below. */
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   // Vocabulary every layer uses.
-  ["src/errors.ts", "src/logger.ts", "src/backoff.ts", "src/version.ts", "src/socket.ts"],
+  ["src/errors.ts", "src/logger.ts", "src/backoff.ts", "src/version.ts", "src/socket.ts", "src/password.ts"],
   // The wire protocol.
   ["src/protocol/"],
   // Records, cluster metadata, connections, and the extension points users plug in.

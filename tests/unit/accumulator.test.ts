@@ -509,6 +509,67 @@ describe("expiry", () => {
   });
 });
 
+describe("defect 8: muting when order is guaranteed (max.in.flight.requests.per.connection=1)", () => {
+  test("a drained batch mutes its partition: neither ready nor drained until it is released", () => {
+    const { acc, md, add, drainOne } = setup({ lingerMs: 0, guaranteeMessageOrder: true });
+    add(0, 0);
+    add(1, 0);
+    const sent = drainOne(1, 0);
+    expect(sent.map((b) => b.partition)).toEqual([0, 1]);
+    expect(acc.isMuted("t", 0)).toBe(true);
+    add(0, 1); // the next batch of partition 0 must wait for the first one's answer
+    const r = acc.ready(md, 10, false);
+    expect(r.readyNodes.size).toBe(0);
+    expect(r.nextReadyCheckDelayMs).toBe(Infinity); // the answer wakes the sender, no timer needed
+    expect(drainOne(1, 10)).toEqual([]);
+    acc.release(sent[0]!);
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect([...acc.ready(md, 10, false).readyNodes]).toEqual([1]);
+    expect(drainOne(1, 10).map((b) => b.partition)).toEqual([0]);
+  });
+
+  test("a retry unmutes and goes out before the batch queued behind it, even at a new leader", () => {
+    spyOn(Math, "random").mockReturnValue(0.5);
+    const { acc, md, add, drainOne } = setup({ lingerMs: 0, guaranteeMessageOrder: true }, { t: [{ leader: 1, epoch: 0 }] });
+    add(0, 0);
+    const [first] = drainOne(1, 0);
+    first!.sentLeaderEpoch = 0;
+    add(0, 1);
+    expect(md.updateLeader("t", 0, 2, 1, [])).toBe(true); // the leader moved while the first is in flight
+    expect(drainOne(2, 5)).toEqual([]); // without muting the second batch would overtake here
+    acc.reenqueue(first!, 6); // NOT_LEADER_OR_FOLLOWER: back to the front
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect(drainOne(2, 6)).toEqual([first!]); // the newer epoch skips the backoff (KIP-951)
+    expect(drainOne(2, 6)).toEqual([]); // muted again by the retry
+    acc.release(first!);
+    expect(drainOne(2, 6)[0]!.recordCount).toBe(1);
+  });
+
+  test("only the batch that muted a partition unmutes it; a split unmutes it too", () => {
+    const { acc, add, drainOne } = setup({ lingerMs: 0, guaranteeMessageOrder: true, deliveryTimeoutMs: 1000 }, { t: [{ leader: 1 }] });
+    for (let i = 0; i < 4; i++) add(0, 0); // batches of 3 and 1 records
+    const [big] = drainOne(1, 0);
+    const [queued] = acc.expiredBatches(1000); // the queued batch expires while the first is in flight
+    acc.release(queued!);
+    expect(acc.isMuted("t", 0)).toBe(true);
+    add(0, 1000);
+    expect(drainOne(1, 1000)).toEqual([]);
+    const parts = splitBatch(big!, 61 + 2 * R);
+    acc.requeueSplit(big!, parts, 1000);
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect(drainOne(1, 1000)).toEqual([parts[0]!]);
+  });
+
+  test("without the guarantee nothing is muted (idempotence orders up to 5 in flight)", () => {
+    const { acc, add, drainOne } = setup({ lingerMs: 0 });
+    add(0, 0);
+    expect(drainOne(1, 0).length).toBe(1);
+    add(0, 1);
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect(drainOne(1, 1).length).toBe(1);
+  });
+});
+
 describe("requeueSplit", () => {
   test("split parts go to the front in order; the big batch settles with them", async () => {
     const { acc, pool, add, outcomes, drainOne } = setup({ batchSize: 1024 }, { t: [{ leader: 1 }] });

@@ -184,6 +184,16 @@ export class NetworkClient {
     return Math.max(0, next);
   }
 
+  /**
+   * Takes the brokers' addresses from a metadata update: the connection of a
+   * broker whose address changed is closed (its requests fail as a retriable
+   * disconnect and are retried at the new address). Brokers we never talked
+   * to are not tracked yet and are left alone.
+   */
+  updateNodes(nodes: readonly BrokerNode[]): void {
+    for (const node of nodes) if (this.#nodes.has(node.id)) this.#state(node);
+  }
+
   /** Closes one broker's connection (its requests fail). */
   disconnect(nodeId: number, error?: KafkaError): void {
     this.#nodes.get(nodeId)?.conn?.close(error);

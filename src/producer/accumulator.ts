@@ -1,8 +1,9 @@
 /**
- * The record accumulator, as Java's `RecordAccumulator`: per-partition
- * deques of batches, `ready()` (which brokers have something to send) and
- * `drain()` (what to send each of them), retries re-inserted in order, and
- * expiry by `delivery.timeout.ms`.
+ * The record accumulator, as Java's `RecordAccumulator`: records appended to
+ * per-partition deques of batches (`partition_deque.ts`), `ready()` and
+ * `drain()` (`drain.ts`), retries and split batches put back in order,
+ * expiry by `delivery.timeout.ms`, and each batch's memory handed back to
+ * the pool once it is settled.
  *
  * Correctness rules kept here:
  * - Records of a partition are appended to the last batch of its deque, so
@@ -12,6 +13,9 @@
  * - With idempotence, a batch gets its producer id, epoch and sequence when it
  *   is drained (not before), and `SequenceGate` decides whether a partition
  *   may be drained at all (see `transactions.ts`).
+ * - When order must be kept (`max.in.flight.requests.per.connection=1`), a
+ *   partition is muted from the drain of a batch until that batch is
+ *   released, retried or split: nothing of the partition overtakes it.
  *
  * @module
  */
@@ -19,19 +23,14 @@
 import type { Metadata } from "../metadata.ts";
 import { BATCH_HEADER_SIZE, type FieldValue, type HeaderList, RecordWriter } from "../protocol/record_batch.ts";
 import { backoffMs } from "../backoff.ts";
-import { sequenceBefore } from "./sequences.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { RecordMetadata, SendCallback } from "../serde.ts";
 import { type CALLBACK, ProducerBatch, type RecordListener } from "./batch.ts";
+import { Drainer, type ReadyResult, type SequenceGate } from "./drain.ts";
+import { PartitionDeques } from "./partition_deque.ts";
 import { StickyPartitioner } from "./partitioner.ts";
 
-/** How the accumulator asks idempotence/transactions about a partition. */
-export interface SequenceGate {
-  /** Whether the first batch of the partition may be drained now. */
-  mayDrain(batch: ProducerBatch): boolean;
-  /** Stamps producer id, epoch and sequence on a batch being drained. */
-  stamp(batch: ProducerBatch): void;
-}
+export type { ReadyResult, SequenceGate } from "./drain.ts";
 
 /** Settings the accumulator uses. */
 export interface AccumulatorOptions {
@@ -43,73 +42,123 @@ export interface AccumulatorOptions {
   maxRequestSize: number;
   adaptivePartitioning: boolean;
   availabilityTimeoutMs: number;
+  /**
+   * Mute a partition while one of its batches is in flight (Java's
+   * `guaranteeMessageOrder`: `max.in.flight.requests.per.connection=1`).
+   */
+  guaranteeMessageOrder: boolean;
+  /** Told of every record outcome (interceptors); shared by all batches. */
+  listener?: RecordListener | null;
 }
 
-/** A partition's deque of batches, oldest first. */
-interface Deque {
+/** One record for {@linkcode RecordAccumulator.append}: where it goes, its serialized fields, how it settles. */
+export interface AppendRecord {
   readonly topic: string;
   readonly partition: number;
-  readonly batches: ProducerBatch[];
+  readonly timestamp: number;
+  readonly key: FieldValue;
+  readonly value: FieldValue;
+  readonly headers: HeaderList | null;
+  /** A promise's `resolve`, or a send callback. */
+  readonly resolve: ((md: RecordMetadata) => void) | SendCallback;
+  /** A promise's `reject`, or the `CALLBACK` marker. */
+  readonly reject: ((error: Error) => void) | typeof CALLBACK;
 }
 
-/** What `ready()` found. */
-export interface ReadyResult {
-  /** Leaders with a sendable batch. */
-  readyNodes: Set<number>;
-  /** Milliseconds until something may become ready (Infinity: nothing waiting). */
-  nextReadyCheckDelayMs: number;
-  /** Topics with batches for a partition whose leader is unknown. */
-  unknownLeaderTopics: Set<string>;
+/** The circumstances of one {@linkcode RecordAccumulator.append} call. */
+export interface AppendContext {
+  readonly now: number;
+  readonly metadata: Metadata;
+  /** The partition came from the sticky partitioner, whose byte count is then updated. */
+  readonly sticky: boolean;
+  /** A slab the caller waited for (after `needs-memory`); used, or handed back to the pool. */
+  readonly slab: Uint8Array | null;
 }
 
-/** `append()` result when the record needs a new slab that the pool could not give now. */
-export const NEEDS_MEMORY = -1;
-/** `append()` result when the record alone exceeds `max.request.size` (see `lastRecordSize`). */
-export const TOO_LARGE = -2;
+/** The record is in a batch. */
+export interface Appended {
+  readonly kind: "appended";
+  /** The batch it went into. */
+  readonly batch: ProducerBatch;
+  /** Bytes the record took in the batch. */
+  readonly recordSize: number;
+  /** It opened a new batch (the sender has a new deque head to look at). */
+  readonly newBatch: boolean;
+  /** Its partition has a full batch now (sendable without waiting for `linger.ms`). */
+  readonly full: boolean;
+}
+
+/** The record needs a new batch and the pool has no slab for it now (or others wait for memory). */
+export interface NeedsMemory {
+  readonly kind: "needs-memory";
+  /** The record's encoded size. */
+  readonly recordSize: number;
+  /** The slab size to wait for, then to pass back as {@linkcode AppendContext.slab}. */
+  readonly batchSize: number;
+}
+
+/** The record alone, in a batch, would exceed `max.request.size`; a slab given was handed back. */
+export interface TooLarge {
+  readonly kind: "too-large";
+  /** The record's encoded size. */
+  readonly recordSize: number;
+}
+
+/**
+ * What {@linkcode RecordAccumulator.append} did. Valid until the next
+ * `append()`: the accumulator reuses one object per kind, so the hot path
+ * allocates nothing per record.
+ */
+export type AppendResult = Appended | NeedsMemory | TooLarge;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * Per-partition batch queues.
  *
- * @example See `producer.ts`, which drives it; unit tests in tests/unit/accumulator.test.ts.
+ * @example Appending a record
  * ```ts ignore
- * const n = accumulator.append("t", 0, Date.now(), null, "v", null, resolve, reject, Date.now());
+ * const result = accumulator.append(
+ *   { topic: "t", partition: 0, timestamp: Date.now(), key: null, value: "v", headers: null, resolve, reject },
+ *   { now: Date.now(), metadata, sticky: false, slab: null },
+ * );
+ * if (result.kind === "appended" && (result.newBatch || result.full)) sender.wakeup();
  * ```
  */
 export class RecordAccumulator {
   readonly #options: AccumulatorOptions;
   readonly #pool: BufferPool;
   readonly #writer = new RecordWriter();
-  /** Deques by topic, then by partition. */
-  readonly #deques = new Map<string, Deque[]>();
+  /** Every partition's queued batches and mute state; changed only by this class and its drainer. */
+  readonly #deques = new PartitionDeques();
+  /** Ready and drain, with their per-node state. */
+  readonly #drainer: Drainer;
   /** Sticky partitioners by topic (records without key nor partition). */
   readonly #sticky = new Map<string, StickyPartitioner>();
-  /** Batches created and not yet settled; `flush()` waits on these. */
-  readonly incomplete = new Set<ProducerBatch>();
-  /** The last topic appended to and its deques / sticky partitioner (a lookup cache; entries are never removed). */
-  #lastTopic: string | null = null;
-  #lastDeques: Deque[] | null = null;
+  /** The last topic's sticky partitioner (a lookup cache; entries are never removed). */
   #lastStickyTopic: string | null = null;
   #lastSticky: StickyPartitioner | null = null;
-  /** Round-robin start per node, so every partition gets its turn in drain(). */
-  readonly #drainIndex = new Map<number, number>();
-  /** Per node: when it last had something ready, and was last drained (availability timeout). */
-  readonly #nodeReadyMs = new Map<number, number>();
-  readonly #nodeDrainMs = new Map<number, number>();
+  /** Batches created and not yet settled; `flush()` waits on these. Changed by append, requeueSplit, release. */
+  readonly #incomplete = new Set<ProducerBatch>();
   /** Outstanding flush() calls: while > 0, every batch is ready. Changed only by beginFlush/endFlush. */
   #flushesInProgress = 0;
   /** Set once by beginClose(): every batch is ready from then on. */
   #closing = false;
-  /** Whether the last successful append created a batch / filled one (wake the sender). */
-  lastAppendNewBatch = false;
-  lastAppendFull = false;
-  /** Told of every record outcome (interceptors, metrics). */
-  listener: RecordListener | null = null;
-  /** Encoded size of the record of the last `append()` that needed memory or was too large. */
-  lastRecordSize = 0;
+  /** The results `append()` hands out, reused (valid until the next call). */
+  readonly #appended: Mutable<Appended>;
+  readonly #needsMemory: Mutable<NeedsMemory> = { kind: "needs-memory", recordSize: 0, batchSize: 0 };
+  readonly #tooLarge: Mutable<TooLarge> = { kind: "too-large", recordSize: 0 };
 
   constructor(options: AccumulatorOptions, pool: BufferPool) {
     this.#options = options;
     this.#pool = pool;
+    this.#drainer = new Drainer(options, this.#deques, (topic) => this.#sticky.get(topic));
+    this.#appended = { kind: "appended", batch: null!, recordSize: 0, newBatch: false, full: false };
+  }
+
+  /** Batches created and not yet settled (what `flush()` waits for). */
+  get incomplete(): ReadonlySet<ProducerBatch> {
+    return this.#incomplete;
   }
 
   /** Size a batch for a record of `recordSize` bytes needs. */
@@ -123,191 +172,90 @@ export class RecordAccumulator {
   }
 
   /**
-   * Appends a record; returns the bytes it took, {@linkcode NEEDS_MEMORY} if
-   * it needs a new batch and `slab` (one the caller waited for) was not
-   * given, or {@linkcode TOO_LARGE}. `sticky` says the partition came from
-   * the sticky partitioner, whose byte count is then updated.
+   * Appends a record to the last batch of its partition, or to a new one.
+   * Neither argument is kept: a caller may reuse both objects for the next
+   * record. The result is reused by the next call (see {@linkcode AppendResult}).
    */
-  append(
-    topic: string,
-    partition: number,
-    timestamp: number,
-    key: FieldValue,
-    value: FieldValue,
-    headers: HeaderList | null,
-    resolve: ((md: RecordMetadata) => void) | SendCallback,
-    reject: ((error: Error) => void) | typeof CALLBACK,
-    now: number,
-    metadata: Metadata,
-    sticky: boolean,
-    slab: Uint8Array | null = null,
-  ): number {
+  append(record: AppendRecord, context: AppendContext): AppendResult {
+    const { topic, partition, timestamp, key, value, headers, resolve, reject } = record;
+    let slab = context.slab;
     const max = this.#options.maxRequestSize;
-    const dq = this.#deque(topic, partition);
-    const batches = dq.batches;
-    const last = batches[batches.length - 1];
+    const dq = this.#deques.get(topic, partition);
+    const last = dq.last;
     let appended = last === undefined ? 0 : last.tryAppend(this.#writer, max, timestamp, key, value, headers, resolve, reject);
-    this.lastAppendNewBatch = false;
+    let batch = last;
+    const newBatch = appended === 0;
     if (appended === 0) {
-      const size = (this.lastRecordSize = this.#writer.measure(key, value, headers, 0, 0));
-      if (BATCH_HEADER_SIZE + size > max) {
-        if (slab !== null) this.#pool.deallocate(slab);
-        return TOO_LARGE;
-      }
+      const size = this.#writer.measure(key, value, headers, 0, 0);
+      if (BATCH_HEADER_SIZE + size > max) return this.#refuse(size, slab);
       if (slab === null) {
-        slab = this.#pool.tryAllocate(this.batchSizeFor(size));
-        if (slab === null) return NEEDS_MEMORY;
+        const batchSize = this.batchSizeFor(size);
+        slab = this.#pool.tryAllocate(batchSize);
+        if (slab === null) {
+          this.#needsMemory.recordSize = size;
+          this.#needsMemory.batchSize = batchSize;
+          return this.#needsMemory;
+        }
       }
-      const batch = new ProducerBatch(topic, partition, slab, now);
-      batch.listener = this.listener;
+      batch = new ProducerBatch(topic, partition, slab, context.now);
+      batch.listener = this.#options.listener ?? null;
       appended = batch.tryAppend(this.#writer, max, timestamp, key, value, headers, resolve, reject);
-      batches.push(batch);
-      this.incomplete.add(batch);
-      this.lastAppendNewBatch = true;
+      dq.push(batch);
+      this.#incomplete.add(batch);
     } else if (appended < 0) {
-      this.lastRecordSize = this.#writer.measure(key, value, headers, 0, 0);
-      if (slab !== null) this.#pool.deallocate(slab);
-      return TOO_LARGE;
+      return this.#refuse(this.#writer.measure(key, value, headers, 0, 0), slab);
     } else if (slab !== null) {
       this.#pool.deallocate(slab); // someone else made room meanwhile
     }
-    const lastFull = batches[batches.length - 1]!.isFull;
-    this.lastAppendFull = batches.length > 1 || lastFull;
+    const lastFull = batch!.isFull;
     // As Java: a new batch counts its header towards the sticky bytes (estimatedSizeInBytes), and the
     // switch waits until the newest batch is full (allBatchesFull), so no fractional batch is left.
-    const produced = this.lastAppendNewBatch ? appended + BATCH_HEADER_SIZE : appended;
-    if (sticky) this.#stickyFor(topic).update(partition, produced, metadata, lastFull);
-    return appended;
+    if (context.sticky) {
+      const produced = newBatch ? appended + BATCH_HEADER_SIZE : appended;
+      this.#stickyFor(topic).update(partition, produced, context.metadata, lastFull);
+    }
+    const result = this.#appended;
+    result.batch = batch!;
+    result.recordSize = appended;
+    result.newBatch = newBatch;
+    result.full = dq.length > 1 || lastFull;
+    return result;
   }
 
-  /** Which leaders have sendable batches, as Java's `ready()`. */
+  /** Which leaders have sendable batches, as Java's `ready()` (see `drain.ts`). */
   ready(metadata: Metadata, now: number, exhausted: boolean): ReadyResult {
-    const readyNodes = new Set<number>();
-    const unknownLeaderTopics = new Set<string>();
-    let nextReadyCheckDelayMs = Infinity;
-    const { lingerMs, adaptivePartitioning } = this.#options;
-    for (const [topic, deques] of this.#deques) {
-      let queueSizes: Int32Array | null = null;
-      let partitionIds: Int32Array | null = null;
-      let n = 0;
-      // As Java: adaptive stats only once every partition has a deque (a missing one could never be chosen).
-      let dequeCount = 0;
-      for (const dq of deques) if (dq !== undefined) dequeCount++;
-      if (adaptivePartitioning && this.#sticky.has(topic) && dequeCount >= metadata.partitionCount(topic)) {
-        queueSizes = new Int32Array(deques.length);
-        partitionIds = new Int32Array(deques.length);
-      }
-      for (const dq of deques) {
-        if (dq === undefined) continue;
-        const first = dq.batches[0];
-        const leader = metadata.leaderFor(topic, dq.partition);
-        if (leader < 0) {
-          if (first !== undefined) unknownLeaderTopics.add(topic);
-          continue;
-        }
-        if (queueSizes !== null && this.#isAvailable(leader)) {
-          queueSizes[n] = dq.batches.length;
-          partitionIds![n++] = dq.partition;
-        }
-        if (first === undefined || readyNodes.has(leader)) continue;
-        const waited = now - first.lastAttemptMs;
-        const backingOff = this.#backingOff(first, metadata, now);
-        const timeToWait = backingOff ? first.retryBackoffMs : lingerMs;
-        const full = dq.batches.length > 1 || first.isFull;
-        const expired = waited >= timeToWait;
-        const sendable = full || expired || exhausted || this.#closing || this.#flushesInProgress > 0;
-        if (sendable && !backingOff) {
-          readyNodes.add(leader);
-          // As Java's NodeLatencyStats: the drain time starts at the first ready time.
-          if (!this.#nodeDrainMs.has(leader)) this.#nodeDrainMs.set(leader, now);
-          this.#nodeReadyMs.set(leader, now);
-        } else {
-          nextReadyCheckDelayMs = Math.min(nextReadyCheckDelayMs, Math.max(0, timeToWait - waited));
-        }
-      }
-      if (queueSizes !== null) {
-        this.#sticky.get(topic)!.updateLoadStats(queueSizes, partitionIds, n, metadata.partitionCount(topic));
-      }
-    }
-    return { readyNodes, nextReadyCheckDelayMs, unknownLeaderTopics };
+    return this.#drainer.ready(metadata, now, exhausted || this.#closing || this.#flushesInProgress > 0);
   }
 
   /**
    * Takes at most one batch per partition led by each node, round-robin,
-   * until `maxRequestSize` bytes (the first batch always goes).
+   * until `maxRequestSize` bytes (the first batch always goes); muted
+   * partitions are skipped, and muted by what is taken when order must be kept.
    */
   drain(metadata: Metadata, nodes: Iterable<number>, maxRequestSize: number, now: number, gate: SequenceGate | null): Map<number, ProducerBatch[]> {
-    const out = new Map<number, ProducerBatch[]>();
-    for (const node of nodes) {
-      const batches = this.#drainNode(metadata, node, maxRequestSize, now, gate);
-      this.#nodeDrainMs.set(node, now);
-      if (batches.length > 0) out.set(node, batches);
-    }
-    return out;
+    return this.#drainer.drain(metadata, nodes, maxRequestSize, now, gate);
   }
 
-  #drainNode(metadata: Metadata, node: number, maxRequestSize: number, now: number, gate: SequenceGate | null): ProducerBatch[] {
-    const parts = metadata.partitionsForNode(node);
-    const ready: ProducerBatch[] = [];
-    if (parts.length === 0) return ready;
-    let size = 0;
-    const start = (this.#drainIndex.get(node) ?? 0) % parts.length;
-    let i = start;
-    do {
-      const tp = parts[i]!;
-      i = (i + 1) % parts.length;
-      const dq = this.#deques.get(tp.topic)?.[tp.partition];
-      const first = dq?.batches[0];
-      if (first === undefined) continue;
-      if (this.#backingOff(first, metadata, now)) continue;
-      const sealedSize = first.sizeInBytes;
-      if (size + sealedSize > maxRequestSize && ready.length > 0) {
-        // No room left in this request: the next drain starts here.
-        i = (i + parts.length - 1) % parts.length;
-        break;
-      }
-      if (gate !== null && !gate.mayDrain(first)) continue;
-      dq!.batches.shift();
-      first.closed = true;
-      // The leader epoch of this attempt: only a newer one may skip the retry backoff (KIP-951).
-      first.sentLeaderEpoch = metadata.leaderEpochFor(tp.topic, tp.partition);
-      gate?.stamp(first);
-      size += sealedSize;
-      ready.push(first);
-    } while (i !== start);
-    this.#drainIndex.set(node, i);
-    return ready;
-  }
-
-  /** Puts a batch back for a retry: at the front, or by sequence with idempotence. */
+  /** Puts a batch back for a retry: at the front, or by sequence with idempotence; unmutes its partition. */
   reenqueue(batch: ProducerBatch, now: number): void {
     batch.attempts++;
     batch.lastAttemptMs = now;
     batch.retry = true;
     batch.retryBackoffMs = backoffMs(batch.attempts - 1, this.#options.retryBackoffMs, this.#options.retryBackoffMaxMs);
-    const batches = this.#deque(batch.topic, batch.partition).batches;
-    const seq = batch.identity?.baseSequence ?? -1;
-    let at = 0;
-    if (seq >= 0) {
-      // Behind the queued batches that already carry lower sequences.
-      while (at < batches.length && (batches[at]!.identity?.baseSequence ?? -1) >= 0 &&
-        sequenceBefore(batches[at]!.identity!.baseSequence, seq)) at++;
-    }
-    batches.splice(at, 0, batch);
+    const dq = this.#deques.get(batch.topic, batch.partition);
+    dq.putBack([batch]);
+    dq.unmute(batch);
   }
 
   /** Removes and returns queued batches past `delivery.timeout.ms`. */
   expiredBatches(now: number): ProducerBatch[] {
     const expired: ProducerBatch[] = [];
     const timeout = this.#options.deliveryTimeoutMs;
-    for (const deques of this.#deques.values()) {
-      for (const dq of deques) {
-        if (dq === undefined) continue;
-        while (dq.batches.length > 0 && now - dq.batches[0]!.createdMs >= timeout) {
-          const b = dq.batches.shift()!;
-          b.closed = true;
-          expired.push(b);
-        }
+    for (const dq of this.#deques.all()) {
+      while (dq.length > 0 && now - dq.first!.createdMs >= timeout) {
+        const b = dq.shift()!;
+        b.closed = true;
+        expired.push(b);
       }
     }
     return expired;
@@ -316,52 +264,41 @@ export class RecordAccumulator {
   /** Milliseconds until the oldest queued batch expires (Infinity if none). */
   nextExpiryDelay(now: number): number {
     let next = Infinity;
-    for (const deques of this.#deques.values()) {
-      for (const dq of deques) {
-        const b = dq?.batches[0];
-        if (b !== undefined) next = Math.min(next, b.createdMs + this.#options.deliveryTimeoutMs - now);
-      }
+    for (const dq of this.#deques.all()) {
+      const b = dq.first;
+      if (b !== undefined) next = Math.min(next, b.createdMs + this.#options.deliveryTimeoutMs - now);
     }
     return Math.max(0, next);
   }
 
-  /** Settles a batch for good and returns its memory to the pool. */
+  /** Settles a batch for good: unmutes its partition and returns its memory to the pool. */
   release(batch: ProducerBatch): void {
-    if (!this.incomplete.delete(batch)) return;
+    this.#deques.find(batch.topic, batch.partition)?.unmute(batch);
+    if (!this.#incomplete.delete(batch)) return;
     if (batch.pooled) this.#pool.deallocate(batch.slab);
   }
 
   /**
    * Replaces a batch the broker found too large by smaller ones (each at
    * most half its size, or `batch.size`), put back at the front of its
-   * deque in order (`split.ts` makes them).
+   * deque in order (`split.ts` makes them); unmutes the partition.
    */
   requeueSplit(big: ProducerBatch, parts: ProducerBatch[], now: number): void {
-    const batches = this.#deque(big.topic, big.partition).batches;
     for (const p of parts) {
-      p.listener = this.listener;
+      p.listener = this.#options.listener ?? null;
       p.closed = true; // their sequences are fixed: no appends
-      this.incomplete.add(p);
+      this.#incomplete.add(p);
     }
     big.markSplit(parts);
     this.release(big);
-    // In front of everything queued (these records were sent before them), but behind retries
-    // with lower sequences (Java's insertInSequenceOrder), or the partition waits forever.
-    const seq = parts[0]?.identity?.baseSequence ?? -1;
-    let at = 0;
-    if (seq >= 0) {
-      while (at < batches.length && (batches[at]!.identity?.baseSequence ?? -1) >= 0 &&
-        sequenceBefore(batches[at]!.identity!.baseSequence, seq)) at++;
-    }
-    batches.splice(at, 0, ...parts);
+    // In front of everything queued (these records were sent before them), behind lower-sequence retries.
+    this.#deques.get(big.topic, big.partition).putBack(parts);
     for (const p of parts) p.lastAttemptMs = now;
   }
 
   /** Whether any batch is queued (not in flight). */
   hasQueued(): boolean {
-    for (const deques of this.#deques.values()) {
-      for (const dq of deques) if (dq !== undefined && dq.batches.length > 0) return true;
-    }
+    for (const dq of this.#deques.all()) if (dq.length > 0) return true;
     return false;
   }
 
@@ -383,9 +320,7 @@ export class RecordAccumulator {
   /** Removes every queued batch (to fail them: producer closing, fatal error). */
   drainAll(): ProducerBatch[] {
     const all: ProducerBatch[] = [];
-    for (const deques of this.#deques.values()) {
-      for (const dq of deques) if (dq !== undefined) all.push(...dq.batches.splice(0));
-    }
+    for (const dq of this.#deques.all()) all.push(...dq.takeAll());
     for (const b of all) b.closed = true;
     return all;
   }
@@ -396,47 +331,26 @@ export class RecordAccumulator {
    */
   removeUnsent(): ProducerBatch[] {
     const out: ProducerBatch[] = [];
-    for (const deques of this.#deques.values()) {
-      for (const dq of deques) {
-        if (dq === undefined) continue;
-        const keep: ProducerBatch[] = [];
-        for (const b of dq.batches) (b.identity === null && b.attempts === 0 ? out : keep).push(b);
-        dq.batches.length = 0;
-        dq.batches.push(...keep);
-      }
-    }
+    for (const dq of this.#deques.all()) out.push(...dq.takeWhere((b) => b.identity === null && b.attempts === 0));
     for (const b of out) b.closed = true;
     return out;
   }
 
   /** Queued batches of a partition, oldest first (read-only view for tests/metrics). */
   queued(topic: string, partition: number): readonly ProducerBatch[] {
-    return this.#deques.get(topic)?.[partition]?.batches ?? [];
+    return this.#deques.find(topic, partition)?.batches ?? [];
   }
 
-  /** A retried batch waits out its backoff, unless its partition has a newer leader since (KIP-951). */
-  #backingOff(batch: ProducerBatch, metadata: Metadata, now: number): boolean {
-    if (batch.attempts === 0 || now - batch.lastAttemptMs >= batch.retryBackoffMs) return false;
-    return metadata.leaderEpochFor(batch.topic, batch.partition) <= batch.sentLeaderEpoch;
+  /** Whether a partition waits for the answer to its in-flight batch (order guaranteed). */
+  isMuted(topic: string, partition: number): boolean {
+    return this.#deques.find(topic, partition)?.muted ?? false;
   }
 
-  #isAvailable(node: number): boolean {
-    const timeout = this.#options.availabilityTimeoutMs;
-    if (timeout <= 0) return true;
-    const readyMs = this.#nodeReadyMs.get(node) ?? 0;
-    const drainMs = this.#nodeDrainMs.get(node) ?? readyMs;
-    return readyMs - drainMs <= timeout;
-  }
-
-  #deque(topic: string, partition: number): Deque {
-    // Most sends go to the topic of the previous one: skip the map lookup.
-    let deques = topic === this.#lastTopic ? this.#lastDeques! : this.#deques.get(topic);
-    if (deques === undefined) this.#deques.set(topic, (deques = []));
-    this.#lastTopic = topic;
-    this.#lastDeques = deques;
-    let dq = deques[partition];
-    if (dq === undefined) deques[partition] = dq = { topic, partition, batches: [] };
-    return dq;
+  /** The record cannot go into any batch: hands a slab given back, and says so. */
+  #refuse(recordSize: number, slab: Uint8Array | null): TooLarge {
+    if (slab !== null) this.#pool.deallocate(slab);
+    this.#tooLarge.recordSize = recordSize;
+    return this.#tooLarge;
   }
 
   #stickyFor(topic: string): StickyPartitioner {

@@ -49,8 +49,8 @@ export class BufferPool {
   readonly #waiters: Waiter[] = [];
   /** Total milliseconds allocations spent waiting (`bufferpool-wait-time-total`). */
   waitTimeTotalMs = 0;
-  /** Allocations that gave up (`buffer-exhausted-total`). */
-  exhaustedTotal = 0;
+  /** Allocations that gave up (`buffer-exhausted-total`); changed only by the timeout and `recordExhausted`. */
+  #exhaustedTotal = 0;
 
   constructor(totalMemory: number, poolableSize: number) {
     this.totalMemory = totalMemory;
@@ -61,6 +61,16 @@ export class BufferPool {
   /** Bytes free now (free list plus unallocated). */
   get availableMemory(): number {
     return this.#nonPooledAvailable + this.#free.length * this.poolableSize;
+  }
+
+  /** Allocations that gave up (`buffer-exhausted-total`). */
+  get exhaustedTotal(): number {
+    return this.#exhaustedTotal;
+  }
+
+  /** Counts a record that gave up waiting for memory outside `allocate` (behind other waiting records). */
+  recordExhausted(): void {
+    this.#exhaustedTotal++;
   }
 
   /** Allocations waiting for memory. */
@@ -111,7 +121,7 @@ export class BufferPool {
         this.#serveWaiters();
       };
       const timer = setTimeout(() => {
-        this.exhaustedTotal++;
+        this.#exhaustedTotal++;
         give(
           new BufferExhaustedError(
             `Failed to allocate ${size} bytes within the configured max blocking time ${configuredMaxBlockMs} ms ("max.block.ms"). ` +

@@ -70,6 +70,7 @@ export class ProducerEngine {
       retryBackoffMaxMs: config.retryBackoffMaxMs,
     });
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize);
+    this.#interceptors = new Interceptors(config.interceptors as never[], logger);
     this.#accumulator = new RecordAccumulator({
       batchSize: config.batchSize,
       lingerMs: config.lingerMs,
@@ -79,11 +80,10 @@ export class ProducerEngine {
       maxRequestSize: config.maxRequestSize,
       adaptivePartitioning: config.partitionerAdaptivePartitioningEnable,
       availabilityTimeoutMs: config.partitionerAvailabilityTimeoutMs,
+      // As Java's guaranteeMessageOrder: one request in flight per connection means order is promised.
+      guaranteeMessageOrder: config.maxInFlightRequestsPerConnection === 1,
+      listener: this.#interceptors.isEmpty ? null : (_b, _i, error, md) => this.#interceptors.onAcknowledgement(md, error),
     }, this.#pool);
-    this.#interceptors = new Interceptors(config.interceptors as never[], logger);
-    if (!this.#interceptors.isEmpty) {
-      this.#accumulator.listener = (_b, _i, error, md) => this.#interceptors.onAcknowledgement(md, error);
-    }
     this.#client = new NetworkClient({
       connect,
       clientId: config.clientId,

@@ -6,27 +6,19 @@
  * `send()` never blocks the event loop. A record whose topic metadata and
  * batch memory are at hand is appended synchronously (the fast path). A
  * record that must wait — for metadata, or for `buffer.memory` — joins a FIFO
- * queue, and every later record queues behind it: records are appended in
- * `send()` call order, as a single Java thread calling `send()` would get.
- * A queued record waits at most `max.block.ms` from its `send()` call (or
- * until its `AbortSignal` fires), then fails; nothing waits forever.
+ * queue (`send_queue.ts`), and every later record queues behind it: records
+ * are appended in `send()` call order, as a single Java thread calling
+ * `send()` would get. A queued record waits at most `max.block.ms` from its
+ * `send()` call (or until its `AbortSignal` fires), then fails; nothing
+ * waits forever.
  *
  * @module
  */
 
-import {
-  BufferExhaustedError,
-  ClosedError,
-  InvalidRecordError,
-  type KafkaError,
-  MetadataTimeoutError,
-  RecordTooLargeError,
-  TimeoutError,
-} from "../errors.ts";
+import { ClosedError, InvalidRecordError, RecordTooLargeError } from "../errors.ts";
 import type { Metadata } from "../metadata.ts";
 import type { Logger } from "../logger.ts";
-import { ErrorCode } from "../protocol/error_codes.ts";
-import type { HeaderList } from "../protocol/record_batch.ts";
+import { BATCH_HEADER_SIZE, type HeaderList } from "../protocol/record_batch.ts";
 import {
   type Bytes,
   type ProducerRecord,
@@ -36,11 +28,12 @@ import {
   ownHeaders,
   type Serializer,
   serializeField, toHeaderList, toTimestamp, validateTopic } from "../serde.ts";
-import { NEEDS_MEMORY, type RecordAccumulator, TOO_LARGE } from "./accumulator.ts";
+import type { AppendContext, AppendRecord, RecordAccumulator } from "./accumulator.ts";
 import type { CALLBACK } from "./batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { Interceptors } from "./interceptors.ts";
 import { partitionForKey } from "./murmur2.ts";
+import { type Blocked, metadataTimeout, NEEDS_METADATA, SendQueue, throwIfFatal } from "./send_queue.ts";
 import type { PartitionerFunction } from "../extensions.ts";
 
 /** Settings and parts the pipeline uses. */
@@ -69,44 +62,6 @@ export interface PipelineContext {
   onSendError?: (error: Error) => void;
 }
 
-/** A serialized record. */
-interface Prepared {
-  readonly record: ProducerRecord<unknown, unknown>;
-  readonly topic: string;
-  readonly partition: number;
-  readonly key: Bytes;
-  readonly value: Bytes;
-  readonly headers: HeaderList | null;
-  readonly timestamp: number;
-}
-
-/** A record waiting in the queue. */
-interface Waiting {
-  readonly p: Prepared;
-  readonly resolve: ((md: RecordMetadata) => void) | SendCallback;
-  readonly reject: ((error: Error) => void) | typeof CALLBACK;
-  readonly fail: (error: Error) => void;
-  /** `send()` time + `max.block.ms`; non-decreasing along the queue. */
-  readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
-  /** Registered on `signal` while the record waits; removed when it leaves the queue. */
-  onAbort: (() => void) | null;
-  /** What this record waited for last (to word its timeout error). */
-  waitingFor: "metadata" | "memory" | null;
-  /** A slab obtained for this record while waiting for memory. */
-  slab: Uint8Array | null;
-  /** Appended, or failed: nothing more to do but leave the queue. */
-  settled: boolean;
-  /** Resolves `done` once this entry left the queue (only if someone flushes). */
-  markDone: (() => void) | null;
-  done: Promise<void> | null;
-}
-
-/** What `#tryAppend` found: appended (or failed for good), or what it must wait for. */
-const DONE = 0;
-const WAIT_METADATA = 1;
-const WAIT_MEMORY = 2;
-
 /**
  * Takes records from `send()` to the accumulator.
  *
@@ -117,29 +72,37 @@ const WAIT_MEMORY = 2;
  */
 export class SendPipeline {
   readonly #c: PipelineContext;
-  /**
-   * Records waiting for metadata or memory, in send order, from `#head`
-   * (a deque over an array: shifting a huge array would be quadratic).
-   */
-  #queue: Array<Waiting | undefined> = [];
-  #head = 0;
-  /** Whether `#pump` is working the queue (it alone appends queued records). */
-  #pumping = false;
-  /** Wakes the head's wait for metadata early (deadline, abort). */
-  #wakeHead: (() => void) | null = null;
-  /** One timer for the earliest deadline in the queue (deadlines are in queue order). */
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #timerAt = Infinity;
+  /** Records waiting for metadata or memory (the slow path); only its pump appends them. */
+  readonly #queue: SendQueue;
   /** Last time each topic was marked in use (touching metadata on every record is wasteful). */
   readonly #touched = new Map<string, number>();
+  /**
+   * The arguments of the one `append()` call under way, reused for every
+   * record so the hot path allocates nothing; filled just before the call
+   * (the accumulator keeps neither) and cleared after it.
+   */
+  readonly #record: Mutable<AppendRecord> = {
+    topic: "", partition: -1, timestamp: 0, key: null, value: null, headers: null, resolve: noop, reject: noop,
+  };
+  readonly #context: Mutable<AppendContext>;
 
   constructor(context: PipelineContext) {
     this.#c = context;
+    this.#context = { now: 0, metadata: context.metadata, sticky: false, slab: null };
+    this.#queue = new SendQueue({
+      metadata: context.metadata,
+      pool: context.pool,
+      maxBlockMs: context.maxBlockMs,
+      wakeup: context.wakeup,
+      append: (p, resolve, reject, now, slab) =>
+        this.#tryAppend(p.record, p.topic, p.partition, p.key, p.value, p.headers, p.timestamp, resolve, reject, now, slab),
+      reject: (record, fail, error) => this.#rejectEarly(record, fail, error),
+    });
   }
 
   /** Records waiting in the queue. */
   get queued(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
   /**
@@ -174,8 +137,8 @@ export class SendPipeline {
       key = serializeField("key", r.key, c.keySerializer, topic, headers);
       value = serializeField("value", r.value, c.valueSerializer, topic, headers);
       timestamp = toTimestamp(r.timestamp, now);
-      if (this.#queue.length === this.#head &&
-        this.#tryAppend(r, topic, partition, key, value, headers, timestamp, resolve, reject, now, null) === DONE) return;
+      if (this.#queue.length === 0 &&
+        this.#tryAppend(r, topic, partition, key, value, headers, timestamp, resolve, reject, now, null) === null) return;
     } catch (error) {
       this.#rejectEarly(r, fail, error);
       return;
@@ -183,14 +146,12 @@ export class SendPipeline {
     // The record waits: keep copies, so the caller may reuse its buffers once send() returns
     // (the fast path above writes them into the batch at once and copies nothing).
     const own = { record: r, topic, partition, key: ownField(key), value: ownField(value), headers: ownHeaders(headers), timestamp };
-    this.#enqueue(own, resolve, reject, fail, now, signal);
+    this.#queue.enqueue(own, resolve, reject, fail, now, signal);
   }
 
   /** Resolves when every record queued so far has left the queue. */
   whenQueued(): Promise<void> {
-    const last = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
-    if (last === undefined) return Promise.resolve();
-    return (last.done ??= new Promise((r) => (last.markDone = r)));
+    return this.#queue.whenEmpty();
   }
 
   /** Waits (at most `max.block.ms`) until `topic` has metadata; returns its partition count. */
@@ -202,8 +163,8 @@ export class SendPipeline {
       this.#touch(topic, Date.now(), true);
       const count = c.metadata.partitionCount(topic);
       if (count > 0) return count;
-      this.#throwIfFatal(topic);
-      if (Date.now() >= deadline) throw this.#metadataTimeout(topic, -1);
+      throwIfFatal(c.metadata, topic);
+      if (Date.now() >= deadline) throw metadataTimeout(c.metadata, topic, -1, c.maxBlockMs);
       if (signal?.aborted) throw signal.reason;
       const version = c.metadata.version;
       c.wakeup();
@@ -223,8 +184,7 @@ export class SendPipeline {
 
   /** Fails every queued record (forced close). */
   failAll(error: Error): void {
-    for (let i = this.#head; i < this.#queue.length; i++) this.#settleWith(this.#queue[i]!, error);
-    this.#wakeHead?.();
+    this.#queue.failAll(error);
   }
 
   /** Marks a topic in use (at most once a second per topic). */
@@ -235,7 +195,10 @@ export class SendPipeline {
     this.#c.metadata.add(topic, now);
   }
 
-  /** Tries to append now; returns DONE, or what the record must wait for. */
+  /**
+   * Chooses the partition and appends now; null when appended, else what
+   * the record must wait for. Throws when it fails for good.
+   */
   #tryAppend(
     record: ProducerRecord<unknown, unknown>,
     topic: string,
@@ -248,11 +211,11 @@ export class SendPipeline {
     reject: ((error: Error) => void) | typeof CALLBACK,
     now: number,
     slab: Uint8Array | null,
-  ): number {
+  ): Blocked | null {
     const c = this.#c;
     this.#touch(topic, now);
     const count = c.metadata.partitionCount(topic);
-    if (count === 0 || partition >= count) return WAIT_METADATA;
+    if (count === 0 || partition >= count) return NEEDS_METADATA;
     let sticky = false;
     if (partition < 0) {
       if (c.partitioner !== null) {
@@ -268,164 +231,32 @@ export class SendPipeline {
       }
     }
     c.beforeAppend?.(topic, partition);
-    const acc = c.accumulator;
-    const n = acc.append(topic, partition, timestamp, key, value, headers, resolve, reject, now, c.metadata, sticky, slab);
-    if (n === NEEDS_MEMORY) return WAIT_MEMORY;
-    if (n === TOO_LARGE) {
-      const size = 61 + acc.lastRecordSize;
+    const r = this.#record;
+    r.topic = topic;
+    r.partition = partition;
+    r.timestamp = timestamp;
+    r.key = key;
+    r.value = value;
+    r.headers = headers;
+    r.resolve = resolve;
+    r.reject = reject;
+    const ctx = this.#context;
+    ctx.now = now;
+    ctx.sticky = sticky;
+    ctx.slab = slab;
+    const result = c.accumulator.append(r, ctx);
+    // Nothing of this record stays reachable from the pipeline.
+    r.key = r.value = r.headers = ctx.slab = null;
+    r.resolve = r.reject = noop;
+    if (result.kind === "needs-memory") return result;
+    if (result.kind === "too-large") {
       throw new RecordTooLargeError(
-        `The record to topic "${topic}" is ${size} bytes when serialized, over the "max.request.size" limit of ${c.maxRequestSize} bytes`,
+        `The record to topic "${topic}" is ${BATCH_HEADER_SIZE + result.recordSize} bytes when serialized, over the "max.request.size" limit of ${c.maxRequestSize} bytes`,
         { limit: "max.request.size" },
       );
     }
-    if (acc.lastAppendNewBatch || acc.lastAppendFull) c.wakeup();
-    return DONE;
-  }
-
-  #enqueue(
-    p: Prepared,
-    resolve: ((md: RecordMetadata) => void) | SendCallback,
-    reject: ((error: Error) => void) | typeof CALLBACK,
-    fail: (error: Error) => void,
-    now: number,
-    signal: AbortSignal | undefined,
-  ): void {
-    const w: Waiting = {
-      p, resolve, reject, fail, signal,
-      onAbort: null,
-      deadline: now + this.#c.maxBlockMs,
-      waitingFor: null,
-      slab: null,
-      settled: false,
-      markDone: null,
-      done: null,
-    };
-    if (signal !== undefined) {
-      w.onAbort = () => {
-        if (this.#pumping && w === this.#queue[this.#head]) this.#wakeHead?.(); // the head fails itself
-        else this.#settleWith(w, signal.reason);
-      };
-      signal.addEventListener("abort", w.onAbort, { once: true });
-    }
-    this.#queue.push(w);
-    this.#armTimer(w.deadline);
-    if (!this.#pumping) void this.#pump();
-  }
-
-  /** Works the queue in order; awaits only when the head must wait. */
-  async #pump(): Promise<void> {
-    this.#pumping = true;
-    try {
-      while (this.#head < this.#queue.length) {
-        const w = this.#queue[this.#head]!;
-        const state = w.settled ? DONE : this.#attempt(w);
-        if (state !== DONE) {
-          await this.#wait(w, state);
-          continue;
-        }
-        this.#queue[this.#head++] = undefined;
-        this.#unlisten(w);
-        w.markDone?.();
-        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-          this.#queue = this.#queue.slice(this.#head);
-          this.#head = 0;
-        }
-      }
-      this.#queue.length = this.#head = 0;
-      // Nothing waits any more: a pending deadline timer would only keep the process alive.
-      if (this.#timer !== null) clearTimeout(this.#timer);
-      this.#timer = null;
-      this.#timerAt = Infinity;
-    } finally {
-      this.#pumping = false;
-    }
-  }
-
-  /** Tries to append the head now; DONE if appended or failed for good. */
-  #attempt(w: Waiting): number {
-    const now = Date.now();
-    try {
-      if (w.signal?.aborted) throw w.signal.reason;
-      const p = w.p;
-      const state = this.#tryAppend(p.record, p.topic, p.partition, p.key, p.value, p.headers, p.timestamp, w.resolve, w.reject, now, w.slab);
-      if (state === DONE) {
-        w.slab = null; // now the batch's
-        w.settled = true;
-        return DONE;
-      }
-      if (state === WAIT_METADATA) this.#throwIfFatal(w.p.topic);
-      if (now >= w.deadline) throw this.#timeoutFor(w, state === WAIT_METADATA ? "metadata" : "memory");
-      return state;
-    } catch (error) {
-      this.#settleWith(w, error);
-      return DONE;
-    }
-  }
-
-  /** Waits until the head may succeed: metadata changed, memory freed, deadline or abort. */
-  async #wait(w: Waiting, state: number): Promise<void> {
-    const c = this.#c;
-    if (state === WAIT_METADATA) {
-      w.waitingFor = "metadata";
-      const version = c.metadata.version;
-      if (c.metadata.partitionCount(w.p.topic) > 0) c.metadata.requestUpdate(); // partition count growth
-      c.wakeup();
-      await new Promise<void>((resolve) => {
-        this.#wakeHead = resolve;
-        void c.metadata.awaitUpdate(version).then(resolve);
-      });
-      this.#wakeHead = null;
-      return;
-    }
-    w.waitingFor = "memory";
-    try {
-      const size = c.accumulator.batchSizeFor(c.accumulator.lastRecordSize);
-      const slab = await c.pool.allocate(size, Math.max(0, w.deadline - Date.now()), w.signal, c.maxBlockMs);
-      // Settled while it waited (abort, close, a transaction failing): nobody will use the slab,
-      // so it goes straight back, or each such wait would shrink buffer.memory for good.
-      if (w.settled) c.pool.deallocate(slab);
-      else w.slab = slab;
-    } catch (error) {
-      this.#settleWith(w, error);
-    }
-  }
-
-  /** Arms the deadline timer for `at` unless it fires earlier already. */
-  #armTimer(at: number): void {
-    if (this.#timer !== null && this.#timerAt <= at) return;
-    if (this.#timer !== null) clearTimeout(this.#timer);
-    this.#timerAt = at;
-    this.#timer = setTimeout(() => this.#onDeadline(), Math.max(0, at - Date.now()));
-  }
-
-  /** Fails queued records past their deadline (the head words its own error). */
-  #onDeadline(): void {
-    this.#timer = null;
-    this.#timerAt = Infinity;
-    const now = Date.now();
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const w = this.#queue[i]!;
-      if (w.settled) continue;
-      if (w.deadline > now) return this.#armTimer(w.deadline);
-      if (i === this.#head && this.#pumping) this.#wakeHead?.();
-      else this.#settleWith(w, this.#timeoutFor(w));
-    }
-  }
-
-  /** Removes the entry's abort listener: a long-lived signal must not collect one per send. */
-  #unlisten(w: Waiting): void {
-    if (w.onAbort === null) return;
-    w.signal!.removeEventListener("abort", w.onAbort);
-    w.onAbort = null;
-  }
-
-  #settleWith(w: Waiting, error: unknown): void {
-    if (w.settled) return;
-    w.settled = true;
-    this.#unlisten(w);
-    if (w.slab !== null) this.#c.pool.deallocate(w.slab);
-    w.slab = null;
-    this.#rejectEarly(w.p.record, w.fail, error);
+    if (result.newBatch || result.full) c.wakeup();
+    return null;
   }
 
   #rejectEarly(record: ProducerRecord<unknown, unknown>, fail: (error: Error) => void, error: unknown): void {
@@ -441,38 +272,12 @@ export class SendPipeline {
       this.#c.logger.warn("A send callback threw; ignored", { error: String(thrown) });
     }
   }
-
-  #throwIfFatal(topic: string): void {
-    const e = this.#c.metadata.topicError(topic);
-    if (e !== undefined && (e.code === ErrorCode.INVALID_TOPIC_EXCEPTION || e.code === ErrorCode.TOPIC_AUTHORIZATION_FAILED)) throw e;
-  }
-
-  #timeoutFor(w: Waiting, what = w.waitingFor): KafkaError {
-    const head = this.#queue[this.#head];
-    if (what === "memory" || (what === null && head?.waitingFor === "memory")) return this.#bufferExhausted(w);
-    if (what === "metadata" || this.#c.metadata.partitionCount(w.p.topic) === 0) return this.#metadataTimeout(w.p.topic, w.p.partition);
-    return new TimeoutError(`Record to topic "${w.p.topic}" waited ${this.#c.maxBlockMs} ms ("max.block.ms") behind earlier records`);
-  }
-
-  #bufferExhausted(w: Waiting): KafkaError {
-    this.#c.pool.exhaustedTotal++;
-    return new BufferExhaustedError(
-      `Failed to allocate memory for a record to topic "${w.p.topic}" within the configured max blocking time ${this.#c.maxBlockMs} ms ("max.block.ms"). ` +
-        `Total memory: ${this.#c.pool.totalMemory} bytes ("buffer.memory"). Available memory: ${this.#c.pool.availableMemory} bytes`,
-    );
-  }
-
-  #metadataTimeout(topic: string, partition: number): KafkaError {
-    const c = this.#c;
-    const count = c.metadata.partitionCount(topic);
-    const cause = c.metadata.topicError(topic);
-    const why = cause ? ` (the broker reports ${cause.errorName})` : "";
-    const message = count === 0 || partition < 0
-      ? `Topic "${topic}" not present in metadata after ${c.maxBlockMs} ms${why}`
-      : `Partition ${partition} of topic "${topic}" with partition count ${count} is not present in metadata after ${c.maxBlockMs} ms`;
-    return new MetadataTimeoutError(message, topic, partition < 0 ? null : partition, cause);
-  }
 }
+
+/** The settler the reused append arguments hold between calls. */
+function noop(): void {}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Fails a record after `close()`. */
 export function closedError(): ClosedError {

@@ -273,6 +273,9 @@ export class Sender {
       (response) => {
         this.#metadataInFlight = false;
         c.metadata.update(response, topics, partial, Date.now());
+        // A broker that moved has its old connection closed now, not when a batch is next
+        // drained for it: with order guaranteed its partitions stay muted until that connection answers.
+        c.client.updateNodes(c.metadata.nodes);
         this.wakeup();
       },
       (error: unknown) => {

@@ -6,8 +6,8 @@
 
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { BufferPool } from "../../src/producer/buffer_pool.ts";
-import { NEEDS_MEMORY, RecordAccumulator, TOO_LARGE } from "../../src/producer/accumulator.ts";
-import type { AccumulatorOptions } from "../../src/producer/accumulator.ts";
+import { RecordAccumulator } from "../../src/producer/accumulator.ts";
+import type { AccumulatorOptions, AppendResult } from "../../src/producer/accumulator.ts";
 import type { ProducerBatch } from "../../src/producer/batch.ts";
 import { Idempotence } from "../../src/producer/idempotence.ts";
 import { MAX_SEQUENCE } from "../../src/producer/sequences.ts";
@@ -49,15 +49,20 @@ function setup(
     now = 0,
     value: FieldValue = V40,
     { topic = "t", slab = null as Uint8Array | null, sticky = false } = {},
-  ): number => {
+  ): AppendResult => {
     const s = settlers();
     outcomes.push(s.outcome);
-    return acc.append(topic, partition, now, null, value, null, s.resolve, s.reject, now, md, sticky, slab);
+    const record = { topic, partition, timestamp: now, key: null, value, headers: null, resolve: s.resolve, reject: s.reject };
+    // A copy: the accumulator reuses its result object on the next append.
+    return { ...acc.append(record, { now, metadata: md, sticky, slab }) };
   };
   const drainOne = (node: number, now: number, max = MB, gate: Idempotence | null = null): ProducerBatch[] =>
     acc.drain(md, [node], max, now, gate).get(node) ?? [];
   return { o, pool, acc, md, add, outcomes, drainOne };
 }
+
+/** The parts of an "appended" result these tests look at. */
+const appended = (recordSize: number, newBatch: boolean, full: boolean) => ({ kind: "appended", recordSize, newBatch, full });
 
 const seqs = (batches: readonly ProducerBatch[]) => batches.map((b) => b.identity?.baseSequence ?? null);
 
@@ -74,13 +79,13 @@ describe("append", () => {
 
   test("appends go into the last batch of the partition", () => {
     const { acc, pool, add } = setup();
-    expect(add(0)).toBe(R);
-    expect(acc.lastAppendNewBatch).toBe(true);
-    expect(acc.lastAppendFull).toBe(false);
-    expect(add(0)).toBe(R);
-    expect(acc.lastAppendNewBatch).toBe(false);
-    expect(acc.lastAppendFull).toBe(false);
+    const first = add(0);
+    expect(first).toMatchObject(appended(R, true, false));
+    const second = add(0);
+    expect(second).toMatchObject(appended(R, false, false));
+    expect(second.kind === "appended" && second.batch).toBe(first.kind === "appended" && first.batch);
     const q = acc.queued("t", 0);
+    expect(first.kind === "appended" && first.batch).toBe(q[0]!);
     expect(q.length).toBe(1);
     expect(q[0]!.recordCount).toBe(2);
     expect(q[0]!.sizeInBytes).toBe(61 + 2 * R);
@@ -90,20 +95,14 @@ describe("append", () => {
     expect(pool.availableMemory).toBe(64 * 1024 - BATCH);
   });
 
-  test("a full batch is followed by a new one (lastAppendNewBatch / lastAppendFull)", () => {
+  test("a full batch is followed by a new one (newBatch / full)", () => {
     const { acc, add } = setup();
     add(0);
     add(0);
-    add(0); // fills the slab exactly
-    expect(acc.lastAppendNewBatch).toBe(false);
-    expect(acc.lastAppendFull).toBe(true);
+    expect(add(0)).toMatchObject(appended(R, false, true)); // fills the slab exactly
     expect(acc.queued("t", 0)[0]!.isFull).toBe(true);
-    add(0);
-    expect(acc.lastAppendNewBatch).toBe(true);
-    expect(acc.lastAppendFull).toBe(true); // more than one batch queued
-    add(0);
-    expect(acc.lastAppendNewBatch).toBe(false);
-    expect(acc.lastAppendFull).toBe(true);
+    expect(add(0)).toMatchObject(appended(R, true, true)); // more than one batch queued
+    expect(add(0)).toMatchObject(appended(R, false, true));
     expect(acc.queued("t", 0).map((b) => b.recordCount)).toEqual([3, 2]);
     expect(acc.incomplete.size).toBe(2);
   });
@@ -111,10 +110,8 @@ describe("append", () => {
   test("a record that does not fit the rest of the slab starts a new batch", () => {
     const { acc, add } = setup({ batchSize: 200 }); // room for 2 records (155 bytes), not 3 (202)
     add(0);
-    add(0);
-    expect(acc.lastAppendFull).toBe(false);
-    add(0);
-    expect(acc.lastAppendNewBatch).toBe(true);
+    expect(add(0)).toMatchObject(appended(R, false, false));
+    expect(add(0)).toMatchObject(appended(R, true, true));
     expect(acc.queued("t", 0).map((b) => b.recordCount)).toEqual([2, 1]);
   });
 
@@ -123,13 +120,12 @@ describe("append", () => {
     const big = "y".repeat(500);
     const size = recordSize(null, big);
     expect(size).toBe(509);
-    expect(add(0, 0, big)).toBe(size);
+    expect(add(0, 0, big)).toMatchObject(appended(size, true, true));
     const [b] = acc.queued("t", 0);
     expect(b!.slab.length).toBe(61 + size);
     expect(b!.isFull).toBe(true);
     expect(pool.availableMemory).toBe(64 * 1024 - 570);
-    add(0); // the next record needs a batch of its own
-    expect(acc.lastAppendNewBatch).toBe(true);
+    expect(add(0)).toMatchObject(appended(R, true, true)); // the next record needs a batch of its own
     expect(acc.queued("t", 0).map((x) => x.slab.length)).toEqual([570, BATCH]);
     acc.release(b!);
     expect(pool.availableMemory).toBe(64 * 1024 - BATCH);
@@ -137,52 +133,50 @@ describe("append", () => {
     expect(pool.availableMemory).toBe(64 * 1024 - BATCH);
   });
 
-  test("TOO_LARGE for a record over max.request.size; a slab given is returned", () => {
+  test("too-large for a record over max.request.size; a slab given is returned", () => {
     const { acc, pool, add } = setup({ maxRequestSize: 300 });
     const huge = "z".repeat(400);
-    expect(add(0, 0, huge)).toBe(TOO_LARGE);
-    expect(acc.lastRecordSize).toBe(recordSize(null, huge));
+    expect(add(0, 0, huge)).toEqual({ kind: "too-large", recordSize: recordSize(null, huge) });
     expect(acc.queued("t", 0).length).toBe(0);
     expect(acc.incomplete.size).toBe(0);
     expect(pool.availableMemory).toBe(64 * 1024);
 
     add(0); // an open batch: the too-large record is refused by it too
-    expect(add(0, 0, huge)).toBe(TOO_LARGE);
+    expect(add(0, 0, huge)).toEqual({ kind: "too-large", recordSize: recordSize(null, huge) });
     expect(acc.queued("t", 0).map((b) => b.recordCount)).toEqual([1]);
 
     const slab = pool.tryAllocate(BATCH)!;
-    expect(add(1, 0, huge, { slab })).toBe(TOO_LARGE);
+    expect(add(1, 0, huge, { slab }).kind).toBe("too-large");
     expect(pool.availableMemory).toBe(64 * 1024 - BATCH); // only the open batch of partition 0
   });
 
-  test("NEEDS_MEMORY when the pool has no slab; the slab waited for is then used", () => {
+  test("needs-memory when the pool has no slab; the slab waited for is then used", () => {
     const { acc, pool, add, drainOne } = setup({}, TOPICS, BATCH); // memory for one batch
     add(0);
     add(0);
     add(0);
-    expect(add(0)).toBe(NEEDS_MEMORY);
-    expect(acc.lastRecordSize).toBe(R);
+    expect(add(0)).toEqual({ kind: "needs-memory", recordSize: R, batchSize: BATCH });
     expect(acc.queued("t", 0).length).toBe(1);
     expect(acc.incomplete.size).toBe(1);
     const [sent] = drainOne(1, 10);
     acc.release(sent!);
-    const slab = pool.tryAllocate(acc.batchSizeFor(acc.lastRecordSize))!;
+    const slab = pool.tryAllocate(acc.batchSizeFor(R))!;
     expect(slab.length).toBe(BATCH);
-    expect(add(0, 20, V40, { slab })).toBe(R);
+    expect(add(0, 20, V40, { slab })).toMatchObject(appended(R, true, false));
     expect(acc.queued("t", 0)[0]!.slab).toBe(slab);
     expect(pool.availableMemory).toBe(0);
   });
 
-  test("NEEDS_MEMORY while others wait for memory, even if some is free", async () => {
+  test("needs-memory while others wait for memory, even if some is free", async () => {
     const { acc, pool, add } = setup({}, TOPICS, 2 * BATCH);
     add(0);
     const waiting = pool.allocate(2 * BATCH, 10_000).catch((e: unknown) => e);
     expect(pool.availableMemory).toBe(0); // what was free is set aside for the waiter
-    expect(add(1)).toBe(NEEDS_MEMORY);
+    expect(add(1).kind).toBe("needs-memory");
     const closed = new Error("closed");
     pool.failWaiters(closed);
     expect(await waiting).toBe(closed);
-    expect(add(1)).toBe(R);
+    expect(add(1)).toMatchObject(appended(R, true, false));
     void acc;
   });
 
@@ -191,7 +185,7 @@ describe("append", () => {
     add(0);
     const slab = pool.tryAllocate(BATCH)!;
     expect(pool.availableMemory).toBe(64 * 1024 - 2 * BATCH);
-    expect(add(0, 0, V40, { slab })).toBe(R);
+    expect(add(0, 0, V40, { slab })).toMatchObject(appended(R, false, false));
     expect(acc.queued("t", 0).length).toBe(1);
     expect(pool.availableMemory).toBe(64 * 1024 - BATCH);
     expect(pool.tryAllocate(BATCH)).toBe(slab); // back on the free list
@@ -515,6 +509,67 @@ describe("expiry", () => {
   });
 });
 
+describe("defect 8: muting when order is guaranteed (max.in.flight.requests.per.connection=1)", () => {
+  test("a drained batch mutes its partition: neither ready nor drained until it is released", () => {
+    const { acc, md, add, drainOne } = setup({ lingerMs: 0, guaranteeMessageOrder: true });
+    add(0, 0);
+    add(1, 0);
+    const sent = drainOne(1, 0);
+    expect(sent.map((b) => b.partition)).toEqual([0, 1]);
+    expect(acc.isMuted("t", 0)).toBe(true);
+    add(0, 1); // the next batch of partition 0 must wait for the first one's answer
+    const r = acc.ready(md, 10, false);
+    expect(r.readyNodes.size).toBe(0);
+    expect(r.nextReadyCheckDelayMs).toBe(Infinity); // the answer wakes the sender, no timer needed
+    expect(drainOne(1, 10)).toEqual([]);
+    acc.release(sent[0]!);
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect([...acc.ready(md, 10, false).readyNodes]).toEqual([1]);
+    expect(drainOne(1, 10).map((b) => b.partition)).toEqual([0]);
+  });
+
+  test("a retry unmutes and goes out before the batch queued behind it, even at a new leader", () => {
+    spyOn(Math, "random").mockReturnValue(0.5);
+    const { acc, md, add, drainOne } = setup({ lingerMs: 0, guaranteeMessageOrder: true }, { t: [{ leader: 1, epoch: 0 }] });
+    add(0, 0);
+    const [first] = drainOne(1, 0);
+    first!.sentLeaderEpoch = 0;
+    add(0, 1);
+    expect(md.updateLeader("t", 0, 2, 1, [])).toBe(true); // the leader moved while the first is in flight
+    expect(drainOne(2, 5)).toEqual([]); // without muting the second batch would overtake here
+    acc.reenqueue(first!, 6); // NOT_LEADER_OR_FOLLOWER: back to the front
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect(drainOne(2, 6)).toEqual([first!]); // the newer epoch skips the backoff (KIP-951)
+    expect(drainOne(2, 6)).toEqual([]); // muted again by the retry
+    acc.release(first!);
+    expect(drainOne(2, 6)[0]!.recordCount).toBe(1);
+  });
+
+  test("only the batch that muted a partition unmutes it; a split unmutes it too", () => {
+    const { acc, add, drainOne } = setup({ lingerMs: 0, guaranteeMessageOrder: true, deliveryTimeoutMs: 1000 }, { t: [{ leader: 1 }] });
+    for (let i = 0; i < 4; i++) add(0, 0); // batches of 3 and 1 records
+    const [big] = drainOne(1, 0);
+    const [queued] = acc.expiredBatches(1000); // the queued batch expires while the first is in flight
+    acc.release(queued!);
+    expect(acc.isMuted("t", 0)).toBe(true);
+    add(0, 1000);
+    expect(drainOne(1, 1000)).toEqual([]);
+    const parts = splitBatch(big!, 61 + 2 * R);
+    acc.requeueSplit(big!, parts, 1000);
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect(drainOne(1, 1000)).toEqual([parts[0]!]);
+  });
+
+  test("without the guarantee nothing is muted (idempotence orders up to 5 in flight)", () => {
+    const { acc, add, drainOne } = setup({ lingerMs: 0 });
+    add(0, 0);
+    expect(drainOne(1, 0).length).toBe(1);
+    add(0, 1);
+    expect(acc.isMuted("t", 0)).toBe(false);
+    expect(drainOne(1, 1).length).toBe(1);
+  });
+});
+
 describe("requeueSplit", () => {
   test("split parts go to the front in order; the big batch settles with them", async () => {
     const { acc, pool, add, outcomes, drainOne } = setup({ batchSize: 1024 }, { t: [{ leader: 1 }] });
@@ -586,13 +641,12 @@ describe("requeueSplit", () => {
 describe("sticky partitioning through the accumulator", () => {
   test("adaptive partitioning does not lock onto the partitions that happen to have deques (Java waits for all)", () => {
     spyOn(Math, "random").mockImplementation(seededRandom(5));
-    const { acc, md } = setup({ adaptivePartitioning: true, lingerMs: 0 }, { t: [{ leader: 1 }, { leader: 1 }, { leader: 1 }] });
+    const { acc, md, add } = setup({ adaptivePartitioning: true, lingerMs: 0 }, { t: [{ leader: 1 }, { leader: 1 }, { leader: 1 }] });
     const used = new Set<number>();
     for (let i = 0; i < 300; i++) {
       const p = acc.stickyPartition("t", md);
       used.add(p);
-      const s = settlers();
-      acc.append("t", p, i, null, V40, null, s.resolve, s.reject, i, md, true);
+      add(p, i, V40, { sticky: true });
       if (i % 3 === 2) {
         acc.ready(md, i, false);
         for (const b of acc.drain(md, [1], MB, i, null).get(1) ?? []) acc.release(b);
@@ -604,15 +658,12 @@ describe("sticky partitioning through the accumulator", () => {
   test("partitioner.availability.timeout.ms leaves out a leader that was never drainable (Java starts its drain time at the first ready)", () => {
     // Node 2 has data from t=0 but the sender never can drain it (not connected).
     spyOn(Math, "random").mockImplementation(draws(0, 2));
-    const { acc, md } = setup(
+    const { acc, md, add } = setup(
       { adaptivePartitioning: true, availabilityTimeoutMs: 100, lingerMs: 0 },
       { t: [{ leader: 1 }, { leader: 2 }] },
     );
     expect(acc.stickyPartition("t", md)).toBe(0); // draw 0 over [0, 1]
-    for (const p of [0, 1]) {
-      const s = settlers();
-      acc.append("t", p, 0, null, V40, null, s.resolve, s.reject, 0, md, false);
-    }
+    for (const p of [0, 1]) add(p, 0);
     for (const now of [0, 200, 400]) {
       expect([...acc.ready(md, now, false).readyNodes].sort()).toEqual(now === 0 ? [1, 2] : [2]);
       acc.drain(md, [1], MB, now, null); // only node 1 can take requests
@@ -620,19 +671,17 @@ describe("sticky partitioning through the accumulator", () => {
     // At 400 ms node 2 was ready for 200 ms (> 100) without a drain: partition 1 is out of the load
     // stats, so the next sticky partition is 0 whatever the draw. With partition 1 counted
     // (queues [0, 1] -> weights 2:1), draw 2 would pick it.
-    const s = settlers();
-    acc.append("t", 0, 400, null, "w".repeat(500), null, s.resolve, s.reject, 400, md, true); // >= 2 x batch.size: switch
+    add(0, 400, "w".repeat(500), { sticky: true }); // >= 2 x batch.size: switch
     expect(acc.stickyPartition("t", md)).toBe(0);
   });
 
   /** Sends `value` records with sticky partitioning; returns the partition of each. */
   function stickySender(batchSize: number) {
     spyOn(Math, "random").mockImplementation(draws(0, 1, 2));
-    const { acc, md } = setup({ lingerMs: 1000, batchSize }, { t: [{ leader: 1 }, { leader: 1 }, { leader: 1 }] });
+    const { acc, md, add } = setup({ lingerMs: 1000, batchSize }, { t: [{ leader: 1 }, { leader: 1 }, { leader: 1 }] });
     const send = (value: string) => {
       const p = acc.stickyPartition("t", md);
-      const s = settlers();
-      acc.append("t", p, 0, null, value, null, s.resolve, s.reject, 0, md, true);
+      add(p, 0, value, { sticky: true });
       return p;
     };
     return { acc, md, send };

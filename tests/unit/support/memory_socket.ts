@@ -98,10 +98,16 @@ export class MemorySocket {
   #held: PendingWrite[] = [];
   #failWith: unknown = null;
   #closed = false;
+  /** Told of each request frame as it is parsed (a fake broker answers from here). */
+  readonly #onFrame: ((frame: RequestFrame) => void) | null;
 
-  /** `apis` tells the frame parser which request headers are v2 (flexible). */
-  constructor(apis: ReadonlyArray<Pick<Api<unknown, unknown>, "key" | "flexibleFrom">>) {
+  /**
+   * `apis` tells the frame parser which request headers are v2 (flexible);
+   * `onFrame`, if given, sees each request frame as it is parsed.
+   */
+  constructor(apis: ReadonlyArray<Pick<Api<unknown, unknown>, "key" | "flexibleFrom">>, onFrame?: (frame: RequestFrame) => void) {
     this.#apis = new Map(apis.map((a) => [a.key, a]));
+    this.#onFrame = onFrame ?? null;
   }
 
   /** The `Connect` to give `Connection.open`. */
@@ -167,7 +173,9 @@ export class MemorySocket {
       const api = this.#apis.get(apiKey);
       if (api === undefined) throw new Error(`MemorySocket does not know API key ${apiKey}`);
       if (apiVersion >= api.flexibleFrom) r.taggedFields();
-      this.frames.push({ apiKey, apiVersion, correlationId, clientId, body: raw.slice(r.offset), raw });
+      const parsed = { apiKey, apiVersion, correlationId, clientId, body: raw.slice(r.offset), raw };
+      this.frames.push(parsed);
+      this.#onFrame?.(parsed);
       buf = buf.slice(4 + size);
     }
     this.#inbound = buf;

@@ -97,6 +97,7 @@ export function accumulatorOptions(overrides: Partial<AccumulatorOptions> = {}):
     maxRequestSize: 1_048_576,
     adaptivePartitioning: false,
     availabilityTimeoutMs: 0,
+    guaranteeMessageOrder: false,
     ...overrides,
   };
 }

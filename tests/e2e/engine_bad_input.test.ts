@@ -125,7 +125,8 @@ describe("configuration", () => {
       [{ lingerMs: 5, "linger.ms": 6 }, "linger.ms", "Conflicting values"],
       [{ "bootstrap.servers": "no-port" }, "bootstrap.servers", `expected "host:port"`],
       [{ bootstrapServers: [] }, "bootstrap.servers", "must not be empty"],
-      [{ securityProtocol: "SSL" }, "security.protocol", "not supported"],
+      [{ securityProtocol: "TLS" }, "security.protocol", "Invalid value"],
+      [{ securityProtocol: "SSL", sslKeystoreKey: "k" }, "ssl.keystore.key", "expected a PEM private key"],
     ];
     for (const [options, key, fragment] of bad) {
       const all = "bootstrapServers" in options || "bootstrap.servers" in options ? options : { bootstrapServers: bootstrap, ...options };

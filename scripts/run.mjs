@@ -51,13 +51,19 @@ function build() {
   must(join(BIN, "tsc"), ["-p", "tsconfig.build.json"]);
 }
 
-/** Names of the kafka.sh clusters running now. */
+/**
+ * Names of the kafka.sh clusters with a node running now. A cluster whose
+ * nodes are all dead (left by a killed run) does not count: if this run
+ * starts it again, this run stops it.
+ */
 function runningClusters() {
   const r = spawnSync("bash", [KAFKA_SH, "status"], { cwd: ROOT, encoding: "utf8" });
   const names = new Set();
+  let cluster = null;
   for (const line of (r.stdout ?? "").split("\n")) {
     const m = /^([A-Za-z0-9_.-]+): bootstrap=/.exec(line);
-    if (m) names.add(m[1]);
+    if (m) cluster = m[1];
+    else if (cluster !== null && /^\s+node \d+\s+running\b/.test(line)) names.add(cluster);
   }
   return names;
 }

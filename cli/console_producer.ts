@@ -14,7 +14,7 @@
  * @module
  */
 
-import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
+import "../mod.ts"; // registers the runtime's defaults (socket adapter, native codecs)
 import { autoConnect } from "../runtime/auto.ts";
 import { exitProcess, runtimeIo } from "./tools/runtime_io.ts";
 import { runConsoleProducer } from "./tools/console_producer.ts";

@@ -16,7 +16,7 @@
  * @module
  */
 
-import "../mod.ts"; // registers the runtime's defaults (socket adapter, native gzip)
+import "../mod.ts"; // registers the runtime's defaults (socket adapter, native codecs)
 import { autoConnect } from "../runtime/auto.ts";
 import { exitProcess, runtimeIo } from "./tools/runtime_io.ts";
 import { runPerfTest } from "./tools/producer_perf.ts";

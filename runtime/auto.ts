@@ -16,6 +16,7 @@
 import type { Platform, PlatformCodecs } from "../src/platform.ts";
 import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
+import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
 
 /**
  * A runtime {@linkcode detectRuntime} can tell apart.
@@ -112,10 +113,30 @@ export const autoConnect: Connect = async (options, handlers) => {
   return (await loading).connect(options, handlers);
 };
 
+/** The codecs of `node:zlib` reached without importing it, built once; null where there is none. */
+let early: PlatformCodecs | null | undefined;
+
+/**
+ * The codecs before the adapter is loaded: a producer checks at construction
+ * that its codec exists (zstd), before anything loaded the adapter. Node
+ * (20.16 and later), Bun and Deno hand out `node:zlib` synchronously through
+ * `process.getBuiltinModule`; elsewhere there are none (the core's portable
+ * codecs are used, and zstd is refused).
+ */
+function earlyCodecs(): PlatformCodecs | undefined {
+  if (early === undefined) {
+    const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+    const zlib = detectRuntime() === "unknown" ? undefined : g.process?.getBuiltinModule?.("node:zlib");
+    early = zlib === undefined || zlib === null ? null : codecsOf(zlib as ZlibModule);
+  }
+  return early ?? undefined;
+}
+
 /**
  * The current runtime's platform, loaded on first use: `connect` loads it
  * (a producer connects before it compresses anything), and `codecs` are the
- * loaded platform's (none before, so the core's portable codecs are used).
+ * loaded platform's (before that, the same `node:zlib` codecs reached
+ * through `process.getBuiltinModule`, see `earlyCodecs`).
  * `mod.ts` registers it as the default.
  *
  * @example Usage
@@ -128,6 +149,6 @@ export const autoPlatform: Platform = Object.freeze({
   name: "auto",
   connect: autoConnect,
   get codecs(): PlatformCodecs | undefined {
-    return loaded?.codecs;
+    return loaded?.codecs ?? earlyCodecs();
   },
 });

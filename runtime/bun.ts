@@ -361,9 +361,10 @@ class BunTcpSocket implements Socket {
 }
 
 /**
- * Bun's platform: sockets (plain and TLS) through {@linkcode connect}, gzip through
- * `node:zlib`. `mod.ts` registers it as the default on Bun; pass it as the
- * `platform` option to choose it explicitly.
+ * Bun's platform: sockets (plain and TLS) through {@linkcode connect}, gzip
+ * and zstd through `node:zlib` (snappy and lz4: the core's). `mod.ts`
+ * registers it as the default on Bun; pass it as the `platform` option to
+ * choose it explicitly.
  *
  * @example Usage
  * ```ts

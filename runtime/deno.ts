@@ -340,9 +340,10 @@ function closeQuietly(conn: DenoConn): void {
 }
 
 /**
- * Deno's platform: sockets (plain and TLS) through {@linkcode connect}, gzip through
- * `node:zlib`. `mod.ts` registers it as the default on Deno; pass it as the
- * `platform` option to choose it explicitly.
+ * Deno's platform: sockets (plain and TLS) through {@linkcode connect}, gzip
+ * and zstd through `node:zlib` (snappy and lz4: the core's). `mod.ts`
+ * registers it as the default on Deno; pass it as the `platform` option to
+ * choose it explicitly.
  *
  * @example Usage
  * ```ts

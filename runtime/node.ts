@@ -233,9 +233,10 @@ class NodeSocket implements Socket {
 }
 
 /**
- * Node.js's platform: sockets (plain and TLS) through {@linkcode connect}, gzip through
- * `node:zlib`. `mod.ts` registers it as the default on Node.js; pass it as the
- * `platform` option to choose it explicitly.
+ * Node.js's platform: sockets (plain and TLS) through {@linkcode connect}, gzip
+ * through `node:zlib`, zstd too on Node.js 22.15 and later (snappy and lz4:
+ * the core's). `mod.ts` registers it as the default on Node.js; pass it as
+ * the `platform` option to choose it explicitly.
  *
  * @example Usage
  * ```ts

@@ -104,9 +104,13 @@ export interface ProducerOptions {
   /** `partitioner.ignore.keys` (default false): partition keyed records as unkeyed. */
   partitionerIgnoreKeys?: boolean;
   /** `compression.type` (default "none"). */
-  compressionType?: "none" | "gzip";
+  compressionType?: "none" | "gzip" | "snappy" | "lz4" | "zstd";
   /** `compression.gzip.level` (default -1: the codec's default; else 1–9). */
   compressionGzipLevel?: number;
+  /** `compression.lz4.level` (default 9, Kafka's fast compressor; else 1–17). */
+  compressionLz4Level?: number;
+  /** `compression.zstd.level` (default 3; -131072–22). */
+  compressionZstdLevel?: number;
   /** `transactional.id` (default null): enables transactions. */
   transactionalId?: string | null;
   /** `transaction.timeout.ms` (default 60000). */
@@ -204,9 +208,13 @@ export interface ResolvedConfig {
   /** `partitioner.ignore.keys`: keyed records are spread like unkeyed ones. */
   readonly partitionerIgnoreKeys: boolean;
   /** `compression.type`: how batches are compressed. */
-  readonly compressionType: "none" | "gzip";
+  readonly compressionType: "none" | "gzip" | "snappy" | "lz4" | "zstd";
   /** `compression.gzip.level`: the gzip level (-1: the codec's default). */
   readonly compressionGzipLevel: number;
+  /** `compression.lz4.level`: the lz4 level (9: the fast compressor). */
+  readonly compressionLz4Level: number;
+  /** `compression.zstd.level`: the zstd level. */
+  readonly compressionZstdLevel: number;
   /** `transactional.id`: enables transactions; null without them. */
   readonly transactionalId: string | null;
   /** `transaction.timeout.ms`: the coordinator aborts a transaction open longer. */

@@ -127,9 +127,12 @@ const ROWS: Row[] = [
   ["partitioner.availability.timeout.ms", "partitionerAvailabilityTimeoutMs", ms, 0, duration(),
     "Skip partitions whose leader could not take requests for this long; 0 disables."],
   ["partitioner.ignore.keys", "partitionerIgnoreKeys", "boolean", false, boolean, "Partition keyed records like unkeyed ones."],
-  ["compression.type", "compressionType", `"none" | "gzip"`, "none", compressionType,
-    "Codec for record batches (snappy, lz4 and zstd are not supported yet)."],
+  ["compression.type", "compressionType", `"none" | "gzip" | "snappy" | "lz4" | "zstd"`, "none", compressionType,
+    "Codec for record batches; zstd only where the runtime has one (Bun, Deno, Node.js 22.15+)."],
   ["compression.gzip.level", "compressionGzipLevel", "-1 | 1…9", -1, gzipLevel, "gzip level; -1 is the codec's default."],
+  ["compression.lz4.level", "compressionLz4Level", "1…17", 9, integer(1, 17),
+    "lz4 level; 9 uses the fast compressor, any other level the slower chain search (smaller output)."],
+  ["compression.zstd.level", "compressionZstdLevel", "-131072…22", 3, integer(-131072, 22), "zstd level."],
   ["transactional.id", "transactionalId", "string | null", null, string(true, true),
     "Enables transactions, across producer restarts (implies idempotence)."],
   ["transaction.timeout.ms", "transactionTimeoutMs", "integer ≥ 1", 60000, int(1),
@@ -225,8 +228,6 @@ const UNSUPPORTED: ReadonlyArray<readonly [string, string]> = [
   ["metadata.recovery.strategy", "it does not rebootstrap"],
   ["metadata.recovery.rebootstrap.trigger.ms", "it does not rebootstrap"],
   ["transaction.two.phase.commit.enable", "it does not support two-phase commit"],
-  ["compression.lz4.level", "the lz4 codec is not supported yet"],
-  ["compression.zstd.level", "the zstd codec is not supported yet"],
 ];
 
 const camelize = (javaName: string) => javaName.replace(/\.([a-z0-9])/g, (_, c: string) => c.toUpperCase());

@@ -188,12 +188,11 @@ export function serializer(option: string): Parse {
   };
 }
 
-export const compressionType: Parse = (value, name) => {
-  if (value === "none" || value === "gzip") return value;
-  if (value === "snappy" || value === "lz4" || value === "zstd") {
-    throw new Invalid(`Compression codec "${value}" is not supported yet: "${name}" must be "none" or "gzip"`, true);
-  }
-  throw new Invalid(`expected one of "none", "gzip"`);
+const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"];
+
+export const compressionType: Parse = (value) => {
+  if (typeof value === "string" && CODECS.includes(value)) return value;
+  throw new Invalid(`expected one of "${CODECS.join('", "')}"`);
 };
 
 export const gzipLevel: Parse = (value, name, notes) => {

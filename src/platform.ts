@@ -32,7 +32,9 @@ export interface Codec {
 }
 
 /**
- * Native codecs by Kafka `compression.type`; a missing one uses the core's portable codec.
+ * Native codecs by Kafka `compression.type`; a missing one uses the core's
+ * portable codec (gzip, snappy, lz4), and zstd has none: where a runtime has
+ * no zstd, producers configured with it fail at construction.
  *
  * @example Usage
  * ```ts
@@ -44,6 +46,14 @@ export interface Codec {
 export interface PlatformCodecs {
   /** gzip (e.g. `node:zlib`); the core falls back to `fflate`. */
   readonly gzip?: Codec;
+  /** snappy in snappy-java's stream framing; the core falls back to its pure TypeScript codec. */
+  readonly snappy?: Codec;
+  /** lz4 as Kafka's LZ4 frame (64 KiB independent blocks); the core falls back to its pure TypeScript codec. */
+  readonly lz4?: Codec;
+  /** zstd (standard frames): the core has none, so without it `compression.type=zstd` is a `ConfigError`. */
+  readonly zstd?: Codec;
+  /** Why a codec the runtime could have is missing, for that `ConfigError` (e.g. the Node.js version). */
+  readonly missing?: { readonly zstd?: string };
 }
 
 /**

@@ -72,7 +72,7 @@ export const CONSOLE_OPTIONS: readonly OptionSpec[] = [
   { name: "topic", kind: "value", metavar: "String: topic", help: "REQUIRED: The topic name to produce messages to." },
   { name: "bootstrap-server", kind: "value", metavar: "String: server to connect to", help: "REQUIRED: The server(s) to connect to. The broker list string in the form HOST1:PORT1,HOST2:PORT2." },
   { name: "sync", kind: "flag", help: "If set message send requests to the brokers are synchronously, one at a time as they arrive." },
-  { name: "compression-codec", kind: "optional", metavar: "String: compression-codec", help: "The compression codec: either 'none' or 'gzip' ('snappy', 'lz4' and 'zstd' are not supported yet). If specified without value, then it defaults to 'gzip'" },
+  { name: "compression-codec", kind: "optional", metavar: "String: compression-codec", help: "The compression codec: either 'none', 'gzip', 'snappy', 'lz4', or 'zstd'. If specified without value, then it defaults to 'gzip'" },
   { name: "batch-size", kind: "value", metavar: "Integer: size", defaultText: "16384", help: "The buffer size in bytes allocated for a partition. This is the option to control batch.size in producer configs." },
   { name: "message-send-max-retries", kind: "value", metavar: "Integer", defaultText: "3", help: "The number of retries before the producer gives up and drops a message. This is the option to control `retries` in producer configs." },
   { name: "retry-backoff-ms", kind: "value", metavar: "Long", defaultText: "100", help: "The time the producer waits before retrying. This is the option to control `retry.backoff.ms` in producer configs." },

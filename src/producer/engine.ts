@@ -19,7 +19,7 @@ import type { Serializer } from "../serde.ts";
 import { withTls } from "../socket.ts";
 import { RecordAccumulator } from "./accumulator.ts";
 import { BufferPool } from "./buffer_pool.ts";
-import { compressorFor } from "./compression.ts";
+import { compressionLevel, compressorFor } from "./compression.ts";
 import { Coordinators } from "./coordinator.ts";
 import { Idempotence } from "./idempotence.ts";
 import { Interceptors } from "./interceptors.ts";
@@ -59,6 +59,7 @@ export class ProducerEngine {
     const logger = (this.#logger = config.logger);
     for (const note of config.notes) logger.info(note);
     const platform = resolvePlatform(config.platform, config.connect);
+    const compressor = compressorFor(config.compressionType, compressionLevel(config), platform);
     // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
     const connect = withTls(platform.connect, config.tls);
     void crc32cReady();
@@ -130,7 +131,7 @@ export class ProducerEngine {
       client: this.#client,
       idempotence,
       hooks: this.transactions ?? undefined,
-      compressor: compressorFor(config.compressionType, config.compressionGzipLevel, platform),
+      compressor,
       metrics: this.#metrics,
       logger,
       acks: config.acks,

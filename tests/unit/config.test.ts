@@ -55,6 +55,8 @@ const JAVA_DEFAULTS: Record<string, unknown> = {
   "partitioner.ignore.keys": false,
   "compression.type": "none",
   "compression.gzip.level": -1,
+  "compression.lz4.level": 9,
+  "compression.zstd.level": 3,
   "transactional.id": null,
   "transaction.timeout.ms": 60000,
   "interceptor.classes": [],
@@ -348,7 +350,6 @@ describe("unknown and unsupported keys", () => {
     ["metric.reporters", "metric.reporters", "it has no metrics reporters"],
     ["metricsNumSamples", "metrics.num.samples", "it has no metrics reporters"],
     ["auto.include.jmx.reporter", "auto.include.jmx.reporter", "it has no metrics reporters"],
-    ["compression.zstd.level", "compression.zstd.level", "the zstd codec is not supported yet"],
     ["transaction.two.phase.commit.enable", "transaction.two.phase.commit.enable", "it does not support two-phase commit"],
   ])("%s is not supported", (name, key, reason) => {
     configError(() => resolve({ [name]: "x" }), key, `Configuration key "${name}" is not supported by edgekafka: ${reason}`);
@@ -388,14 +389,25 @@ describe("unknown and unsupported keys", () => {
 });
 
 describe("compression", () => {
-  test.each(["snappy", "lz4", "zstd"])("%s is not supported yet", (codec) => {
-    configError(() => resolve({ compressionType: codec }), "compression.type",
-      `Compression codec "${codec}" is not supported yet: "compressionType" must be "none" or "gzip"`);
+  test.each(["none", "gzip", "snappy", "lz4", "zstd"])("%s is accepted", (codec) => {
+    expect(resolve({ compressionType: codec }).compressionType).toBe(codec);
   });
 
   test.each(["GZIP", "brotli", ""])("%p is invalid", (codec) => {
     configError(() => resolve({ "compression.type": codec }), "compression.type",
-      `Invalid value "${codec}" for "compression.type": expected one of "none", "gzip"`);
+      `Invalid value "${codec}" for "compression.type": expected one of "none", "gzip", "snappy", "lz4", "zstd"`);
+  });
+
+  test("levels default to Java's and take Java's ranges (KIP-390)", () => {
+    const config = resolve({});
+    expect([config.compressionGzipLevel, config.compressionLz4Level, config.compressionZstdLevel]).toEqual([-1, 9, 3]);
+    expect(resolve({ "compression.lz4.level": 17, "compression.zstd.level": -131072 })).toMatchObject({
+      compressionLz4Level: 17,
+      compressionZstdLevel: -131072,
+    });
+    for (const [key, bad] of [["compression.lz4.level", 0], ["compression.lz4.level", 18], ["compression.zstd.level", 23], ["compression.zstd.level", -131073]] as const) {
+      expect(() => resolve({ [key]: bad })).toThrow(`Invalid value "${bad}" for "${key}"`);
+    }
   });
 });
 
@@ -555,7 +567,7 @@ describe("CONFIG_KEYS and configTableMarkdown", () => {
     expect(lines[0]).toBe("| Java name | camelCase | type | default | description |");
     expect(lines).toHaveLength(CONFIG_KEYS.length + 2);
     expect(lines).toContain(
-      "| `compression.type` | `compressionType` | `\"none\" \\| \"gzip\"` | `\"none\"` | Codec for record batches (snappy, lz4 and zstd are not supported yet). |",
+      "| `compression.type` | `compressionType` | `\"none\" \\| \"gzip\" \\| \"snappy\" \\| \"lz4\" \\| \"zstd\"` | `\"none\"` | Codec for record batches; zstd only where the runtime has one (Bun, Deno, Node.js 22.15+). |",
     );
     expect(lines.find((l) => l.startsWith("| `bootstrap.servers`"))).toContain("| (required) |");
     expect(lines.find((l) => l.startsWith("| — | `logger`"))).toBeDefined();

@@ -20,8 +20,8 @@ import { dirname, join, normalize, relative } from "node:path";
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   // Vocabulary every layer uses.
   ["src/errors.ts", "src/logger.ts", "src/backoff.ts", "src/version.ts", "src/socket.ts", "src/password.ts"],
-  // The wire protocol.
-  ["src/protocol/"],
+  // The wire protocol and its record codecs.
+  ["src/protocol/", "src/codecs/"],
   // Records, cluster metadata, connections, and the extension points users plug in.
   ["src/serde.ts", "src/extensions.ts", "src/metadata.ts", "src/network/", "src/transport.ts", "src/platform.ts"],
   // The engine and its configuration.

@@ -1,0 +1,104 @@
+/**
+ * `compression.type` through the platform seam: which codec each type gets
+ * (native from the platform, else the core's), the zstd refusal where a
+ * runtime has none, levels, and the native codecs of `runtime/zlib*.ts`
+ * (these tests run on Bun, whose `node:zlib` has zstd) against zstd vectors
+ * from Kafka's zstd-jni.
+ */
+
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import * as zlib from "node:zlib";
+import { ConfigError, type Platform, Producer } from "../../mod.ts";
+import { autoPlatform } from "../../runtime/auto.ts";
+import { zlibCodecs } from "../../runtime/zlib.ts";
+import { codecsOf, type ZlibModule } from "../../runtime/zlib_codecs.ts";
+import { compressionLevel, compressorFor, decompress } from "../../src/producer/compression.ts";
+import { codecCases, recordsSection } from "./support/codec_cases.ts";
+
+const refuse: Platform["connect"] = () => Promise.reject(new Error("no broker in unit tests"));
+const bare: Platform = { name: "bare", connect: refuse };
+const native: Platform = { name: "native", connect: refuse, codecs: zlibCodecs };
+const records = recordsSection(256 * 1024);
+
+describe("compressorFor", () => {
+  test.each([
+    ["gzip", -1, 1],
+    ["snappy", 0, 2],
+    ["lz4", 9, 3],
+    ["zstd", 3, 4],
+  ] as const)("%s (level %d) has codec id %d and round-trips", (type, level, id) => {
+    const compressor = compressorFor(type, level, native)!;
+    expect(compressor.codec).toBe(id);
+    const packed = compressor.compress(records);
+    expect(packed.length).toBeLessThan(records.length / 2);
+    expect(decompress(id, packed, native)).toEqual(records);
+  });
+
+  test("none has no compressor", () => {
+    expect(compressorFor("none", 0, native)).toBeNull();
+  });
+
+  test("snappy and lz4 use the core's codecs without a platform; a platform's own codec wins", () => {
+    expect(decompress(2, compressorFor("snappy", 0, bare)!.compress(records))).toEqual(records);
+    expect(decompress(3, compressorFor("lz4", 9)!.compress(records))).toEqual(records);
+    const stored = Uint8Array.of(9, 9, 9);
+    const own: Platform = { ...bare, codecs: { lz4: { compress: () => stored, decompress: (d) => d } } };
+    expect(compressorFor("lz4", 9, own)!.compress(records)).toBe(stored);
+  });
+
+  test("zstd without a platform codec is a ConfigError that says why", () => {
+    expect(() => compressorFor("zstd", 3, bare)).toThrow(
+      new ConfigError("compression.type", 'Compression codec "zstd" is not available: the platform "bare" has no zstd codec; use "lz4", "snappy" or "gzip"'),
+    );
+    const node20 = codecsOf({ ...(zlib as unknown as ZlibModule), zstdCompressSync: undefined });
+    expect(node20.zstd).toBeUndefined();
+    expect(() => compressorFor("zstd", 3, { ...bare, codecs: node20 })).toThrow(/node:zlib has no zstd \(Node\.js 22\.15 and later, Bun and Deno have it\); use "lz4"/);
+  });
+
+  test("the producer refuses zstd at construction on such a platform", () => {
+    expect(() => new Producer({ bootstrapServers: "127.0.0.1:1", compressionType: "zstd", platform: bare })).toThrow(ConfigError);
+  });
+
+  test("levels change the output size", () => {
+    const size = (type: "gzip" | "lz4" | "zstd", level: number) => compressorFor(type, level, native)!.compress(records).length;
+    expect(size("gzip", 1)).toBeGreaterThan(size("gzip", 9));
+    expect(size("lz4", 9)).toBeGreaterThan(size("lz4", 12));
+    expect(size("zstd", 1)).toBeGreaterThan(size("zstd", 19));
+  });
+
+  test("compressionLevel picks the level key of the configured codec", () => {
+    const levels = { compressionGzipLevel: 5, compressionLz4Level: 12, compressionZstdLevel: -5 };
+    expect(compressionLevel({ ...levels, compressionType: "gzip" })).toBe(5);
+    expect(compressionLevel({ ...levels, compressionType: "lz4" })).toBe(12);
+    expect(compressionLevel({ ...levels, compressionType: "zstd" })).toBe(-5);
+    expect(compressionLevel({ ...levels, compressionType: "snappy" })).toBe(0);
+  });
+});
+
+describe("native codecs", () => {
+  test("Bun's node:zlib has zstd, and the auto platform has it before its adapter loads", () => {
+    expect(zlibCodecs.zstd).toBeDefined();
+    expect(autoPlatform.codecs?.zstd).toBeDefined();
+    expect(autoPlatform.codecs?.gzip).toBeDefined();
+  });
+
+  test("zstd writes standard frames at the given level", () => {
+    const packed = zlibCodecs.zstd!.compress(records, 3);
+    expect([...packed.subarray(0, 4)]).toEqual([0x28, 0xb5, 0x2f, 0xfd]);
+    expect(zlibCodecs.zstd!.compress(records, -5).length).toBeGreaterThan(packed.length);
+  });
+
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/codec_vectors.json", import.meta.url), "utf8")) as {
+    vectors: { name: string; codec: string; output: string }[];
+  };
+  const inputs = new Map(codecCases().map((c) => [c.name, c.data]));
+  for (const v of fixture.vectors.filter((v) => v.codec === "zstd")) {
+    test(`zstd reads Kafka's zstd-jni output and round-trips: ${v.name}`, () => {
+      const java = Uint8Array.from(atob(v.output), (c) => c.charCodeAt(0));
+      const input = inputs.get(v.name)!;
+      expect(zlibCodecs.zstd!.decompress(java)).toEqual(input);
+      expect(zlibCodecs.zstd!.decompress(zlibCodecs.zstd!.compress(input, 3))).toEqual(input);
+    });
+  }
+});

@@ -19,6 +19,7 @@
  *
  * The three runs share one seed, random unless `EDGEKAFKA_HOSTILE_SEED` is
  * set; every failure names it and the command that replays the run.
+ * `EDGEKAFKA_HOSTILE_RATE` sets another rate of faults.
  */
 
 import { beforeAll, describe, test } from "bun:test";
@@ -28,7 +29,8 @@ import { ensureDist, type RunResult, runScript, type Runtime, RUNTIMES } from ".
 import type { HostileReport } from "./scenarios/hostile.ts";
 
 const SCENARIO = "tests/e2e/scenarios/hostile.ts";
-const RATE = 0.2;
+/** The share of response frames corrupted (`EDGEKAFKA_HOSTILE_RATE` overrides it, to hunt harder). */
+const RATE = Number(process.env.EDGEKAFKA_HOSTILE_RATE ?? 0.2);
 const SEED = process.env.EDGEKAFKA_HOSTILE_SEED !== undefined
   ? Number(process.env.EDGEKAFKA_HOSTILE_SEED) >>> 0
   : Math.floor(Math.random() * 0x1_0000_0000);
@@ -62,7 +64,7 @@ beforeAll(async () => {
 function expectNoProblems(o: Outcome, problems: string[]): void {
   if (problems.length === 0) return;
   throw new Error(
-    `hostile broker, seed ${SEED} (replay: EDGEKAFKA_HOSTILE_SEED=${SEED} bun test tests/e2e/hostile_broker.test.ts, ` +
+    `hostile broker, seed ${SEED}, rate ${RATE} (replay: EDGEKAFKA_HOSTILE_SEED=${SEED} EDGEKAFKA_HOSTILE_RATE=${RATE} bun test tests/e2e/hostile_broker.test.ts, ` +
       `or: ${o.run.command.join(" ")}):\n- ${problems.join("\n- ")}`,
   );
 }

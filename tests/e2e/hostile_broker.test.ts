@@ -47,7 +47,7 @@ let bootstrap: string;
 const outcomes = new Map<Runtime, Promise<Outcome>>();
 
 beforeAll(async () => {
-  console.log(`hostile broker seed: ${SEED} (replay: EDGEKAFKA_HOSTILE_SEED=${SEED} bun test tests/e2e/hostile_broker.test.ts)`);
+  console.log(`hostile broker seed: ${SEED}, rate ${RATE} (replay: EDGEKAFKA_HOSTILE_SEED=${SEED} EDGEKAFKA_HOSTILE_RATE=${RATE} bun test tests/e2e/hostile_broker.test.ts)`);
   bootstrap = cluster();
   await ensureDist();
   // The runs mostly wait for timeouts, so all three at once cost little more time than one.
@@ -137,7 +137,8 @@ for (const runtime of RUNTIMES) {
         if (missing.length > 0) problems.push(`round "${round.name}" (seed ${round.seed}): ${missing.length} acknowledged records not in the topic, e.g. ${missing.slice(0, 5).join(", ")}`);
       });
       const acknowledged = r.rounds.filter((x) => x.durable).reduce((n, x) => n + x.acknowledged.length, 0);
-      if (acknowledged === 0) problems.push("no record was acknowledged at all");
+      // At the default rate most records get through; at a far higher one (hunting) none may.
+      if (acknowledged === 0 && RATE <= 0.25) problems.push("no record was acknowledged at all");
       expectNoProblems(o, problems);
     }, 240_000);
 

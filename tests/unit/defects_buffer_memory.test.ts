@@ -8,7 +8,9 @@
  * MESSAGE_TOO_LARGE (a split), in request order per connection as a broker
  * does, some late (past `request.timeout.ms`: the connection closes) or
  * never; `max.block.ms` and `delivery.timeout.ms`
- * small enough to expire; a `flush()` now and then; and a graceful or a
+ * small enough to expire; a `flush()` now and then; transactions (on a
+ * third of the seeds) ended by an abort or a commit while records still wait
+ * for memory, AddPartitionsToTxn failing now and then; and a graceful or a
  * forced close. Every send must settle exactly once, and the pool must be
  * whole once everything settled and again after close.
  *
@@ -31,6 +33,8 @@ const TOPIC = "defect-3";
 const RETRIABLE = [2, 6, 7, 19];
 const FATAL = [29, 87];
 const MESSAGE_TOO_LARGE = 10;
+/** AddPartitionsToTxn errors: TOPIC_AUTHORIZATION_FAILED (the transaction must abort), CONCURRENT_TRANSACTIONS (retried). */
+const ADD_PARTITIONS_ERRORS = [29, 51];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -72,45 +76,79 @@ async function runSeed(seed: number): Promise<string[]> {
     if (due !== Infinity) late.push(setTimeout(() => request.respond(answer), due - now));
     return undefined;
   };
+  // A third of the seeds are transactional: their rounds end with an abort or a commit.
+  const transactional = random() < 0.35;
+  cluster.onAddPartitions = () => (random() < 0.1 ? ADD_PARTITIONS_ERRORS[int(ADD_PARTITIONS_ERRORS.length)]! : 0);
   const producer = new Producer({
     bootstrapServers: cluster.bootstrap,
     connect: cluster.connect,
     bufferMemory: MEMORY,
     batchSize: BATCH,
     lingerMs,
-    ...(random() < 0.5 ? { enableIdempotence: true } : { enableIdempotence: false, acks: random() < 0.5 ? 1 : -1 }),
+    ...(transactional
+      ? { transactionalId: `defect-3-${seed}` }
+      : random() < 0.5
+      ? { enableIdempotence: true }
+      : { enableIdempotence: false, acks: random() < 0.5 ? 1 : -1 }),
     maxBlockMs: 20 + int(80),
     requestTimeoutMs,
     deliveryTimeoutMs: lingerMs + requestTimeoutMs + int(200),
+    transactionTimeoutMs: 60_000,
     retryBackoffMs: 2,
     retryBackoffMaxMs: 20,
     reconnectBackoffMs: 2,
     reconnectBackoffMaxMs: 20,
   });
+  const bound = 5000;
+  /** Waits for `p` at most `bound` ms; a problem if it does not settle by then. */
+  const bounded = async (p: Promise<unknown>, what: string): Promise<void> => {
+    const settledInTime = await Promise.race([p.then(() => true, () => true), sleep(bound).then(() => false)]);
+    if (!settledInTime) problems.push(`${what} did not return within ${bound} ms`);
+  };
+  if (transactional) {
+    // A transactional producer waits for its producer id within max.block.ms: retry until it has one.
+    let ready = false;
+    for (let i = 0; i < 50 && !ready; i++) ready = await producer.initTransactions().then(() => true, () => false);
+    if (!ready) return [`seed ${seed}: initTransactions never succeeded`];
+  }
   // Most seeds start with the topic's metadata at hand; the others' first sends wait for it.
   if (random() < 0.8) await producer.partitionsFor(TOPIC).catch(() => {});
-  const sends = 150 + int(150);
+  let sends = 0;
   let settled = 0;
   let twice = 0;
   const all: Promise<void>[] = [];
   const value = new Uint8Array(3000).fill(0x76);
-  for (let i = 0; i < sends; i++) {
-    const controller = random() < 0.15 ? new AbortController() : null;
-    let count = 0;
-    all.push(new Promise<void>((resolve) => {
-      const settle = () => {
-        if (++count > 1) return void twice++;
-        settled++;
-        resolve();
-      };
-      const record = { topic: TOPIC, partition: random() < 0.3 ? int(PARTITIONS) : undefined, value: value.subarray(0, 50 + int(2950)) };
-      producer.send(record, { signal: controller?.signal }).then(settle, settle);
-    }));
-    if (controller !== null) setTimeout(() => controller.abort(new Error("the caller gave up")), int(100));
-    if (random() < 0.1) await sleep(int(20));
-    if (random() < 0.02) void producer.flush();
+  const rounds = transactional ? 2 + int(3) : 1;
+  for (let round = 0; round < rounds; round++) {
+    if (transactional) producer.beginTransaction();
+    const count = (transactional ? 60 : 150) + int(150);
+    for (let i = 0; i < count; i++) {
+      sends++;
+      const controller = random() < 0.15 ? new AbortController() : null;
+      let times = 0;
+      all.push(new Promise<void>((resolve) => {
+        const settle = () => {
+          if (++times > 1) return void twice++;
+          settled++;
+          resolve();
+        };
+        const record = { topic: TOPIC, partition: random() < 0.3 ? int(PARTITIONS) : undefined, value: value.subarray(0, 50 + int(2950)) };
+        producer.send(record, { signal: controller?.signal }).then(settle, settle);
+      }));
+      if (controller !== null) setTimeout(() => controller.abort(new Error("the caller gave up")), int(100));
+      if (random() < 0.1) await sleep(int(20));
+      if (random() < 0.02) void producer.flush();
+    }
+    if (!transactional) break;
+    // Ended while records still wait for memory (or soon after): the abort of defect 3.
+    await sleep(int(60));
+    if (random() < 0.6) await bounded(producer.abortTransaction(), `abortTransaction (round ${round})`);
+    else {
+      let committed = false;
+      await bounded(producer.commitTransaction().then(() => void (committed = true)), `commitTransaction (round ${round})`);
+      if (!committed) await bounded(producer.abortTransaction(), `abortTransaction after a failed commit (round ${round})`);
+    }
   }
-  const bound = 5000;
   const forced = random() < 0.3;
   if (forced) await sleep(int(100));
   else {

@@ -9,7 +9,8 @@
  *   no hang, no unhandled rejection or uncaught exception;
  * - every `send()` settles exactly once, with record metadata that names
  *   the record's topic or with a `KafkaError`, within `max.block.ms` +
- *   `delivery.timeout.ms`;
+ *   `delivery.timeout.ms`; `initTransactions()`, commits and aborts return
+ *   (with a `KafkaError` if they fail);
  * - `flush()` and `close()` return, every socket is closed, a send after
  *   close is refused, and `buffer-available-bytes` is `buffer.memory` again;
  * - every record reported as written (acks 1 or all) is in the topic, as
@@ -95,7 +96,7 @@ for (const runtime of RUNTIMES) {
       console.log(`${runtime}: hostile scenario, seed ${SEED}, ${o.run.ms} ms`);
     }, 240_000);
 
-    test("every send settles exactly once, with its record metadata or a KafkaError, within max.block.ms + delivery.timeout.ms", async () => {
+    test("every send settles exactly once, with its record metadata or a KafkaError, within max.block.ms + delivery.timeout.ms; transactions end", async () => {
       const o = await outcome();
       const problems: string[] = [];
       for (const round of finished(o).rounds) {
@@ -105,6 +106,10 @@ for (const runtime of RUNTIMES) {
         if (round.settledTwice > 0) problems.push(`${at}: ${round.settledTwice} sends settled twice`);
         for (const e of round.untyped) problems.push(`${at}: failed with something other than a KafkaError: ${e}`);
         for (const m of round.badMetadata) problems.push(`${at}: succeeded with record metadata that does not describe it: ${m}`);
+        for (const p of round.transactions?.problems ?? []) problems.push(`${at}: ${p}`);
+        if (round.transactions?.ready === false && RATE <= 0.25) {
+          problems.push(`${at}: initTransactions() never succeeded in ${round.transactions.initAttempts} attempts`);
+        }
         if (round.maxSettleMs > SETTLE_BOUND_MS) problems.push(`${at}: a send took ${round.maxSettleMs} ms to settle (bound ${SETTLE_BOUND_MS} ms)`);
       }
       expectNoProblems(o, problems);

@@ -13,7 +13,7 @@
  *
  * Rounds of producers with different settings (idempotent, gzip under memory
  * pressure, acks=1 without idempotence, acks=0 closed while records are still
- * pending) send to `--topic` through `tests/helpers/hostile_connect.ts`, which
+ * pending, transactional: three transactions, each committed or else aborted) send to `--topic` through `tests/helpers/hostile_connect.ts`, which
  * corrupts the real broker's responses. Per round it records how every
  * `send()` settled (success with which record metadata, or which error, how
  * often, how long after the call; each value names its round and index),
@@ -28,7 +28,7 @@
  * @module
  */
 
-import { KafkaError, Producer } from "../../../mod.ts";
+import { KafkaError, Producer, TimeoutError } from "../../../mod.ts";
 import type { ProducerOptions, RecordMetadata } from "../../../mod.ts";
 import { type Fault, faultDeck, FAULTS, hostileConnect, HOSTILE_TIMEOUTS as TIMEOUTS } from "../../helpers/hostile_connect.ts";
 
@@ -66,11 +66,28 @@ export interface RoundReport {
   totalBytes: number;
   /** What `send()` after `close()` rejected with. */
   sendAfterClose: string | null;
+  /** Transactional rounds: how `initTransactions()`, commits and aborts went. */
+  transactions: TransactionsReport | null;
   /** Sockets opened and closed through the hostile transport, response frames seen, faults applied. */
   opened: number;
   closed: number;
   frames: number;
   faults: Record<Fault, number>;
+}
+
+export interface TransactionsReport {
+  /** `initTransactions()` calls until one succeeded (each waits at most `max.block.ms`). */
+  initAttempts: number;
+  /** Whether one succeeded (else the round's sends fail at once, as they must before it). */
+  ready: boolean;
+  committed: number;
+  aborted: number;
+  /** Transactions neither committed nor aborted (the producer reached a fatal state). */
+  abandoned: number;
+  /** "call: error class" of failed `initTransactions()`, begins, commits and aborts, and how often. */
+  errors: Record<string, number>;
+  /** Transactional calls that did not return in time, or failed with something other than a `KafkaError`. */
+  problems: string[];
 }
 
 export interface HostileReport {
@@ -133,6 +150,8 @@ if (g.Deno) {
 interface Round {
   name: string;
   options: Omit<Partial<ProducerOptions>, "keySerializer" | "valueSerializer">;
+  /** Sends in transactions (committed, or aborted when the commit fails) instead of outside any. */
+  transactions?: number;
   /** Close right after the last send, with this timeout, instead of waiting for the sends first. */
   closeEarlyMs?: number;
 }
@@ -142,6 +161,7 @@ const ROUNDS: Round[] = [
   { name: "gzip, little memory", options: { compressionType: "gzip", bufferMemory: 64 * 1024, batchSize: 4096 } },
   { name: "acks=1, not idempotent", options: { acks: 1, enableIdempotence: false } },
   { name: "acks=0, closed early", options: { acks: 0, enableIdempotence: false }, closeEarlyMs: 500 },
+  { name: "transactional", options: { transactionalId: `hostile-${runtime}-${seed}` }, transactions: 3 },
 ];
 
 try {
@@ -192,6 +212,7 @@ async function runRound(round: Round, index: number, roundSeed: number): Promise
     badMetadata: [],
     acknowledged: [],
     durable: round.options.acks !== 0,
+    transactions: null,
     settledTwice: 0,
     unsettled: 0,
     maxSettleMs: 0,
@@ -238,12 +259,16 @@ async function runRound(round: Round, index: number, roundSeed: number): Promise
   };
   // Bursts spread over about a second, so faults hit requests at every stage.
   const BURST = 10;
-  for (let i = 0; i < sendsPerRound; i += BURST) {
-    for (let j = i; j < Math.min(sendsPerRound, i + BURST); j++) sendOne(j);
-    await new Promise((res) => setTimeout(res, 10));
-  }
-  const closeStart = performance.now();
   const bound = TIMEOUTS.maxBlockMs + TIMEOUTS.deliveryTimeoutMs + 5000;
+  const burst = async (from: number, to: number) => {
+    for (let i = from; i < to; i += BURST) {
+      for (let j = i; j < Math.min(to, i + BURST); j++) sendOne(j);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  };
+  if (round.transactions === undefined) await burst(0, sendsPerRound);
+  else r.transactions = await inTransactions(producer, round.transactions, burst, bound);
+  const closeStart = performance.now();
   if (round.closeEarlyMs !== undefined) {
     r.closeMs = await timed(producer.close({ timeoutMs: round.closeEarlyMs }), bound);
   } else {
@@ -271,6 +296,73 @@ async function runRound(round: Round, index: number, roundSeed: number): Promise
   for (let i = 0; i < 50 && hostile.stats.closed < hostile.stats.opened; i++) await new Promise((res) => setTimeout(res, 20));
   Object.assign(r, { opened: hostile.stats.opened, closed: hostile.stats.closed, frames: hostile.stats.frames, faults: { ...hostile.stats.faults } });
   return r;
+}
+
+/**
+ * Sends the round's records in `count` transactions: `initTransactions()`,
+ * then per transaction begin, sends, commit, and abort if the commit failed
+ * for good (each call retried while it times out). Every call is bounded: one that does not
+ * return in time is a problem, as is an error that is not a `KafkaError`.
+ */
+async function inTransactions(
+  producer: Producer,
+  count: number,
+  burst: (from: number, to: number) => Promise<void>,
+  bound: number,
+): Promise<TransactionsReport> {
+  const t: TransactionsReport = { initAttempts: 0, ready: false, committed: 0, aborted: 0, abandoned: 0, errors: {}, problems: [] };
+  /**
+   * Runs a transactional call, again while it times out (as Java's documentation says: a
+   * timed-out call may be retried, and nothing else may be tried meanwhile). Null if it
+   * succeeded, else its last error; each failure is counted, a hang or a non-KafkaError noted.
+   */
+  const call = async (what: string, f: () => Promise<void>, attempts = 5): Promise<unknown> => {
+    let outcome: unknown = null;
+    for (let i = 0; i < attempts; i++) {
+      if (what === "initTransactions()") t.initAttempts++;
+      outcome = "pending";
+      const took = await timed(f().then(() => (outcome = null), (e: unknown) => (outcome = e)), bound);
+      if (took < 0) {
+        t.problems.push(`${what} did not return within ${bound} ms`);
+        return new Error("hung");
+      }
+      if (outcome === null) return null;
+      const name = (outcome as object)?.constructor?.name ?? typeof outcome;
+      t.errors[`${what.replace(/ #\d+$/, "")}: ${name}`] = (t.errors[`${what.replace(/ #\d+$/, "")}: ${name}`] ?? 0) + 1;
+      if (!(outcome instanceof KafkaError)) t.problems.push(`${what} failed with something other than a KafkaError: ${describeError(outcome)}`);
+      if (!(outcome instanceof TimeoutError)) return outcome;
+    }
+    return outcome;
+  };
+  t.ready = (await call("initTransactions()", () => producer.initTransactions(), 10)) === null;
+  const per = Math.ceil(sendsPerRound / count);
+  for (let n = 0; n < count; n++) {
+    const from = n * per;
+    const to = Math.min(sendsPerRound, from + per);
+    let open = false;
+    if (t.ready) {
+      try {
+        producer.beginTransaction();
+        open = true;
+      } catch (e) {
+        const name = (e as object)?.constructor?.name ?? typeof e;
+        t.errors[`beginTransaction(): ${name}`] = (t.errors[`beginTransaction(): ${name}`] ?? 0) + 1;
+        if (!(e instanceof KafkaError)) t.problems.push(`beginTransaction() threw something other than a KafkaError: ${describeError(e)}`);
+      }
+    }
+    // Sent whatever the state: outside an open transaction every send must fail, and settle.
+    await burst(from, to);
+    if (!open) {
+      t.abandoned++;
+      continue;
+    }
+    const failed = await call(`commitTransaction() #${n}`, () => producer.commitTransaction());
+    if (failed === null) t.committed++;
+    // A commit that failed for good (not a timeout) leaves the transaction to abort.
+    else if (!(failed instanceof TimeoutError) && (await call(`abortTransaction() #${n}`, () => producer.abortTransaction())) === null) t.aborted++;
+    else t.abandoned++;
+  }
+  return t;
 }
 
 async function cleanProducer(): Promise<HostileReport["clean"]> {

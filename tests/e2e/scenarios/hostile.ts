@@ -84,6 +84,9 @@ export interface TransactionsReport {
   aborted: number;
   /** Transactions neither committed nor aborted (the producer reached a fatal state). */
   abandoned: number;
+  /** How each transaction ended, in order; transaction n holds the sends from n × `perTransaction`. */
+  ended: Array<"committed" | "aborted" | "abandoned">;
+  perTransaction: number;
   /** "call: error class" of failed `initTransactions()`, begins, commits and aborts, and how often. */
   errors: Record<string, number>;
   /** Transactional calls that did not return in time, or failed with something other than a `KafkaError`. */
@@ -310,7 +313,10 @@ async function inTransactions(
   burst: (from: number, to: number) => Promise<void>,
   bound: number,
 ): Promise<TransactionsReport> {
-  const t: TransactionsReport = { initAttempts: 0, ready: false, committed: 0, aborted: 0, abandoned: 0, errors: {}, problems: [] };
+  const per = Math.ceil(sendsPerRound / count);
+  const t: TransactionsReport = {
+    initAttempts: 0, ready: false, committed: 0, aborted: 0, abandoned: 0, ended: [], perTransaction: per, errors: {}, problems: [],
+  };
   /**
    * Runs a transactional call, again while it times out (as Java's documentation says: a
    * timed-out call may be retried, and nothing else may be tried meanwhile). Null if it
@@ -335,7 +341,6 @@ async function inTransactions(
     return outcome;
   };
   t.ready = (await call("initTransactions()", () => producer.initTransactions(), 10)) === null;
-  const per = Math.ceil(sendsPerRound / count);
   for (let n = 0; n < count; n++) {
     const from = n * per;
     const to = Math.min(sendsPerRound, from + per);
@@ -354,13 +359,18 @@ async function inTransactions(
     await burst(from, to);
     if (!open) {
       t.abandoned++;
+      t.ended.push("abandoned");
       continue;
     }
     const failed = await call(`commitTransaction() #${n}`, () => producer.commitTransaction());
-    if (failed === null) t.committed++;
     // A commit that failed for good (not a timeout) leaves the transaction to abort.
-    else if (!(failed instanceof TimeoutError) && (await call(`abortTransaction() #${n}`, () => producer.abortTransaction())) === null) t.aborted++;
-    else t.abandoned++;
+    const ended = failed === null
+      ? "committed"
+      : !(failed instanceof TimeoutError) && (await call(`abortTransaction() #${n}`, () => producer.abortTransaction())) === null
+      ? "aborted"
+      : "abandoned";
+    t[ended]++;
+    t.ended.push(ended);
   }
   return t;
 }

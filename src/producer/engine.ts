@@ -156,6 +156,7 @@ export class ProducerEngine {
       ignoreKeys: config.partitionerIgnoreKeys,
       maxBlockMs: config.maxBlockMs,
       maxRequestSize: config.maxRequestSize,
+      network: this.#client,
       logger,
       wakeup: () => this.#sender.wakeup(),
       onEarlyError: () => this.#metrics.recordErrors(1, Date.now()),

@@ -33,7 +33,7 @@ import type { CALLBACK } from "./batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { Interceptors } from "./interceptors.ts";
 import { partitionForKey } from "./murmur2.ts";
-import { type Blocked, metadataTimeout, NEEDS_METADATA, SendQueue, throwIfFatal } from "./send_queue.ts";
+import { type Blocked, metadataTimeout, type MetadataWait, NEEDS_METADATA, SendQueue, throwIfFatal } from "./send_queue.ts";
 import type { PartitionerFunction } from "../extensions.ts";
 
 /** Settings and parts the pipeline uses. */
@@ -48,6 +48,8 @@ export interface PipelineContext {
   ignoreKeys: boolean;
   maxBlockMs: number;
   maxRequestSize: number;
+  /** The brokers' connection state, which a metadata timeout names as its cause (`NetworkClient`). */
+  network: MetadataWait["network"];
   /** Where a throwing send callback is reported (it must not break the queue). */
   logger: Logger;
   /** Wakes the sender (a batch is new or full, or metadata is needed). */
@@ -93,6 +95,7 @@ export class SendPipeline {
       metadata: context.metadata,
       pool: context.pool,
       maxBlockMs: context.maxBlockMs,
+      network: context.network,
       wakeup: context.wakeup,
       append: (p, resolve, reject, now, slab) =>
         this.#tryAppend(p.record, p.topic, p.partition, p.key, p.value, p.headers, p.timestamp, resolve, reject, now, slab),
@@ -164,7 +167,7 @@ export class SendPipeline {
       const count = c.metadata.partitionCount(topic);
       if (count > 0) return count;
       throwIfFatal(c.metadata, topic);
-      if (Date.now() >= deadline) throw metadataTimeout(c.metadata, topic, -1, c.maxBlockMs);
+      if (Date.now() >= deadline) throw metadataTimeout(c, topic, -1);
       if (signal?.aborted) throw signal.reason;
       const version = c.metadata.version;
       c.wakeup();

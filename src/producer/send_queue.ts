@@ -34,11 +34,17 @@ export type Blocked = { readonly kind: "needs-metadata" } | { readonly kind: "ne
 /** The one {@linkcode Blocked} value for a record waiting for its topic's metadata. */
 export const NEEDS_METADATA: Blocked = Object.freeze({ kind: "needs-metadata" });
 
-/** How the queue appends and fails records (the pipeline's side). */
-export interface SendQueueContext {
+/** What a metadata timeout is worded from. */
+export interface MetadataWait {
   readonly metadata: Metadata;
-  readonly pool: BufferPool;
   readonly maxBlockMs: number;
+  /** The brokers' connection state: why metadata may not have come (the last failed attempt). */
+  readonly network: { lastError(nodeId: number): KafkaError | null };
+}
+
+/** How the queue appends and fails records (the pipeline's side). */
+export interface SendQueueContext extends MetadataWait {
+  readonly pool: BufferPool;
   /** Wakes the sender (metadata is needed). */
   readonly wakeup: () => void;
   /**
@@ -83,7 +89,7 @@ interface Waiting {
  *
  * @example Used by the pipeline
  * ```ts ignore
- * const queue = new SendQueue({ metadata, pool, maxBlockMs, wakeup, append, reject });
+ * const queue = new SendQueue({ metadata, pool, maxBlockMs, network, wakeup, append, reject });
  * queue.enqueue(prepared, resolve, reject, fail, Date.now(), signal);
  * await queue.whenEmpty();
  * ```
@@ -282,7 +288,7 @@ export class SendQueue {
           `Total memory: ${c.pool.totalMemory} bytes ("buffer.memory"). Available memory: ${c.pool.availableMemory} bytes`,
       );
     }
-    if (what === "metadata" || c.metadata.partitionCount(w.p.topic) === 0) return metadataTimeout(c.metadata, w.p.topic, w.p.partition, c.maxBlockMs);
+    if (what === "metadata" || c.metadata.partitionCount(w.p.topic) === 0) return metadataTimeout(c, w.p.topic, w.p.partition);
     return new TimeoutError(`Record to topic "${w.p.topic}" waited ${c.maxBlockMs} ms ("max.block.ms") behind earlier records`);
   }
 }
@@ -293,13 +299,35 @@ export function throwIfFatal(metadata: Metadata, topic: string): void {
   if (e !== undefined && (e.code === ErrorCode.INVALID_TOPIC_EXCEPTION || e.code === ErrorCode.TOPIC_AUTHORIZATION_FAILED)) throw e;
 }
 
-/** The error for a record (`partition` -1: any) whose topic's metadata did not come within `max.block.ms`. */
-export function metadataTimeout(metadata: Metadata, topic: string, partition: number, maxBlockMs: number): KafkaError {
-  const count = metadata.partitionCount(topic);
-  const cause = metadata.topicError(topic);
-  const why = cause ? ` (the broker reports ${cause.errorName})` : "";
+/**
+ * The error for a record (`partition` -1: any) whose topic's metadata did not
+ * come within `max.block.ms`. Its cause, named in the message too, is the
+ * topic's error if a broker reported one, else the last failed connection to
+ * a broker (a TLS or authentication failure, a refused connection): a
+ * timeout that does not say why sends its reader to the debug log.
+ */
+export function metadataTimeout(c: MetadataWait, topic: string, partition: number): KafkaError {
+  const count = c.metadata.partitionCount(topic);
+  const topicError = c.metadata.topicError(topic);
+  const connectionError = topicError === undefined ? lastConnectionError(c) : null;
+  const why = topicError !== undefined
+    ? ` (the broker reports ${topicError.errorName})`
+    : connectionError !== null
+    ? ` (the last connection to a broker failed: ${connectionError.message})`
+    : "";
   const message = count === 0 || partition < 0
-    ? `Topic "${topic}" not present in metadata after ${maxBlockMs} ms${why}`
-    : `Partition ${partition} of topic "${topic}" with partition count ${count} is not present in metadata after ${maxBlockMs} ms`;
-  return new MetadataTimeoutError(message, topic, partition < 0 ? null : partition, cause);
+    ? `Topic "${topic}" not present in metadata after ${c.maxBlockMs} ms${why}`
+    : `Partition ${partition} of topic "${topic}" with partition count ${count} is not present in metadata after ${c.maxBlockMs} ms${why}`;
+  return new MetadataTimeoutError(message, topic, partition < 0 ? null : partition, topicError ?? connectionError ?? undefined);
+}
+
+/** The error of the first broker (known ones, then the bootstrap addresses) whose last connection failed. */
+function lastConnectionError(c: MetadataWait): KafkaError | null {
+  for (const nodes of [c.metadata.nodes, c.metadata.bootstrapNodes]) {
+    for (const node of nodes) {
+      const error = c.network.lastError(node.id);
+      if (error !== null) return error;
+    }
+  }
+  return null;
 }

@@ -17,9 +17,14 @@
  * - `close`: part of the frame delivered, then the socket closed.
  * Whatever is delivered goes out in random chunks (1 byte up to all of it).
  *
- * Seeded and repeatable: connection n draws its faults from its own PRNG
- * (Mulberry32 seeded with `seed` and n), so the faults a connection suffers
- * depend only on the seed and on the frames it receives.
+ * Seeded and repeatable: connection n draws from its own PRNG (Mulberry32
+ * seeded with `seed` and n) whether a frame suffers a fault and how, so
+ * what a connection suffers depends only on the seed, on the frames it
+ * receives and on the deck. The deck deals the kind of each fault: a
+ * seeded shuffle of all kinds, dealt to the end before the next shuffle,
+ * so every kind comes up once in every ten faults (a run that applied ten
+ * faults applied each kind). Transports that share a deck share that
+ * promise.
  */
 
 import { autoConnect } from "../../runtime/auto.ts";
@@ -49,7 +54,15 @@ export interface HostileOptions {
   rate: number;
   /** The transport wrapped (default: the runtime's). */
   base?: Connect;
+  /** Deals the kind of each fault (default: `faultDeck(seed)`, this transport's own). */
+  deck?: () => Fault;
 }
+
+/**
+ * The producer timeouts of the hostile scenario (`tests/e2e/scenarios/hostile.ts`), small so that
+ * faults resolve quickly; its test bounds how long a send may take with them.
+ */
+export const HOSTILE_TIMEOUTS = { maxBlockMs: 1000, requestTimeoutMs: 1000, deliveryTimeoutMs: 3000 } as const;
 
 /** Kafka's `socket.request.max.bytes` default, the client's limit for a response frame. */
 const LIMIT = 100 * 1024 * 1024;
@@ -67,9 +80,29 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * A deck of fault kinds: each call deals the next kind of a seeded shuffle
+ * of {@linkcode FAULTS}, and reshuffles once all were dealt.
+ */
+export function faultDeck(seed: number): () => Fault {
+  const rand = mulberry32(seed ^ 0x5bd1e995);
+  const deck: Fault[] = [];
+  return () => {
+    if (deck.length === 0) {
+      deck.push(...FAULTS);
+      for (let i = deck.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [deck[i], deck[j]] = [deck[j]!, deck[i]!];
+      }
+    }
+    return deck.pop()!;
+  };
+}
+
 /** A `connect` for `new Producer({ connect })` whose broker answers are corrupted as described above. */
 export function hostileConnect(options: HostileOptions): { connect: Connect; stats: HostileStats } {
   const base = options.base ?? autoConnect;
+  const deal = options.deck ?? faultDeck(options.seed);
   const stats: HostileStats = {
     opened: 0,
     closed: 0,
@@ -117,7 +150,7 @@ export function hostileConnect(options: HostileOptions): { connect: Connect; sta
       const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
       let out: Uint8Array[] = [frame];
       if (rand() < options.rate) {
-        const fault = pick(FAULTS);
+        const fault = deal();
         stats.faults[fault]++;
         const body = frame.length - 4;
         switch (fault) {

@@ -8,15 +8,17 @@
  *
  * Options: `--seed N` (the fault sequence), `--sends N` records per round
  * (default 600), `--rate P` probability that a response frame is corrupted
- * (default 0.1).
+ * (default 0.2). The kinds of fault come from one deck shared by the rounds
+ * (`faultDeck`), so a run that applied ten faults applied every kind.
  *
  * Rounds of producers with different settings (idempotent, gzip under memory
  * pressure, acks=1 without idempotence, acks=0 closed while records are still
- * pending) send to `--topic` through `tests/helpers/hostile_connect.ts`, which
+ * pending, transactional: three transactions, each committed or else aborted) send to `--topic` through `tests/helpers/hostile_connect.ts`, which
  * corrupts the real broker's responses. Per round it records how every
- * `send()` settled (success or error, how often, how long after the call),
- * how long `close()` took, the buffer pool's available memory after close,
- * and whether every socket was closed. Then a clean producer (no faults)
+ * `send()` settled (success with which record metadata, or which error, how
+ * often, how long after the call; each value names its round and index),
+ * how long `flush()` and `close()` took, the buffer pool's available memory
+ * after close, and whether every socket was closed. Then a clean producer (no faults)
  * sends a few records. Unhandled rejections and uncaught exceptions are
  * counted instead of killing the process.
  *
@@ -26,12 +28,10 @@
  * @module
  */
 
-import { Producer } from "../../../mod.ts";
-import type { ProducerOptions } from "../../../mod.ts";
-import { type Fault, FAULTS, hostileConnect } from "../../helpers/hostile_connect.ts";
+import { KafkaError, Producer, TimeoutError } from "../../../mod.ts";
+import type { ProducerOptions, RecordMetadata } from "../../../mod.ts";
+import { type Fault, faultDeck, FAULTS, hostileConnect, HOSTILE_TIMEOUTS as TIMEOUTS } from "../../helpers/hostile_connect.ts";
 
-/** The settings every hostile round shares: small timeouts so faults resolve quickly. */
-export const TIMEOUTS = { maxBlockMs: 1000, requestTimeoutMs: 1000, deliveryTimeoutMs: 3000 } as const;
 
 export interface RoundReport {
   name: string;
@@ -42,24 +42,55 @@ export interface RoundReport {
   succeeded: number;
   /** Error class names and how many sends failed with each. */
   errors: Record<string, number>;
+  /** Failures with something other than a `KafkaError` (described; should be none). */
+  untyped: string[];
+  /** Successes whose record metadata does not describe the record (described; should be none). */
+  badMetadata: string[];
+  /** Indexes of the sends that succeeded (each record's value starts with "ROUND/INDEX/"). */
+  acknowledged: number[];
+  /** Whether a success means the broker has the record (acks is not 0). */
+  durable: boolean;
   /** Sends settled more than once (a callback called twice). */
   settledTwice: number;
   /** Sends not settled when the round gave up waiting (nothing should be). */
   unsettled: number;
   /** The longest time from `send()` to its outcome, ms. */
   maxSettleMs: number;
+  /** How long `flush()` after the last send took, ms (-1: it did not return in time; null: not called). */
+  flushMs: number | null;
   /** How long `close()` took, ms (-1: it did not return in time). */
   closeMs: number;
-  /** `buffer-available-bytes` and `buffer-total-bytes` after close. */
+  /** `buffer.memory` as configured, and `buffer-available-bytes` and `buffer-total-bytes` after close. */
+  bufferMemory: number;
   availableBytes: number;
   totalBytes: number;
   /** What `send()` after `close()` rejected with. */
   sendAfterClose: string | null;
+  /** Transactional rounds: how `initTransactions()`, commits and aborts went. */
+  transactions: TransactionsReport | null;
   /** Sockets opened and closed through the hostile transport, response frames seen, faults applied. */
   opened: number;
   closed: number;
   frames: number;
   faults: Record<Fault, number>;
+}
+
+export interface TransactionsReport {
+  /** `initTransactions()` calls until one succeeded (each waits at most `max.block.ms`). */
+  initAttempts: number;
+  /** Whether one succeeded (else the round's sends fail at once, as they must before it). */
+  ready: boolean;
+  committed: number;
+  aborted: number;
+  /** Transactions neither committed nor aborted (the producer reached a fatal state). */
+  abandoned: number;
+  /** How each transaction ended, in order; transaction n holds the sends from n × `perTransaction`. */
+  ended: Array<"committed" | "aborted" | "abandoned">;
+  perTransaction: number;
+  /** "call: error class" of failed `initTransactions()`, begins, commits and aborts, and how often. */
+  errors: Record<string, number>;
+  /** Transactional calls that did not return in time, or failed with something other than a `KafkaError`. */
+  problems: string[];
 }
 
 export interface HostileReport {
@@ -88,7 +119,9 @@ const topic = args.topic;
 if (!bootstrap || !topic) throw new Error("Usage: hostile.ts --bootstrap HOST:PORT --topic T [--seed N] [--sends N] [--rate P]");
 const seed = Number(args.seed ?? 1) >>> 0;
 const sendsPerRound = Number(args.sends ?? 600);
-const rate = Number(args.rate ?? 0.1);
+const rate = Number(args.rate ?? 0.2);
+/** One deck for every round: ten faults in the whole run are one of each kind. */
+const deck = faultDeck(seed);
 
 const started = performance.now();
 const report: HostileReport = {
@@ -120,6 +153,8 @@ if (g.Deno) {
 interface Round {
   name: string;
   options: Omit<Partial<ProducerOptions>, "keySerializer" | "valueSerializer">;
+  /** Sends in transactions (committed, or aborted when the commit fails) instead of outside any. */
+  transactions?: number;
   /** Close right after the last send, with this timeout, instead of waiting for the sends first. */
   closeEarlyMs?: number;
 }
@@ -129,10 +164,11 @@ const ROUNDS: Round[] = [
   { name: "gzip, little memory", options: { compressionType: "gzip", bufferMemory: 64 * 1024, batchSize: 4096 } },
   { name: "acks=1, not idempotent", options: { acks: 1, enableIdempotence: false } },
   { name: "acks=0, closed early", options: { acks: 0, enableIdempotence: false }, closeEarlyMs: 500 },
+  { name: "transactional", options: { transactionalId: `hostile-${runtime}-${seed}` }, transactions: 3 },
 ];
 
 try {
-  for (let i = 0; i < ROUNDS.length; i++) report.rounds.push(await runRound(ROUNDS[i]!, (seed + i * 7919) >>> 0));
+  for (let i = 0; i < ROUNDS.length; i++) report.rounds.push(await runRound(ROUNDS[i]!, i, (seed + i * 7919) >>> 0));
   report.clean = await cleanProducer();
   // Let late rejections surface before reporting.
   await new Promise((r) => setTimeout(r, 50));
@@ -149,8 +185,8 @@ if (!report.ok) {
 // No process.exit(): the process must end by itself once the producers are
 // closed (a leaked socket or timer would keep it alive and time the test out).
 
-async function runRound(round: Round, roundSeed: number): Promise<RoundReport> {
-  const hostile = hostileConnect({ seed: roundSeed, rate });
+async function runRound(round: Round, index: number, roundSeed: number): Promise<RoundReport> {
+  const hostile = hostileConnect({ seed: roundSeed, rate, deck });
   const bufferMemory = round.options.bufferMemory ?? 256 * 1024;
   const producer = new Producer({
     bootstrapServers: bootstrap!,
@@ -175,10 +211,17 @@ async function runRound(round: Round, roundSeed: number): Promise<RoundReport> {
     settled: 0,
     succeeded: 0,
     errors: {},
+    untyped: [],
+    badMetadata: [],
+    acknowledged: [],
+    durable: round.options.acks !== 0,
+    transactions: null,
     settledTwice: 0,
     unsettled: 0,
     maxSettleMs: 0,
+    flushMs: null,
     closeMs: -1,
+    bufferMemory,
     availableBytes: -1,
     totalBytes: -1,
     sendAfterClose: null,
@@ -187,38 +230,52 @@ async function runRound(round: Round, roundSeed: number): Promise<RoundReport> {
     frames: 0,
     faults: Object.fromEntries(FAULTS.map((f) => [f, 0])) as Record<Fault, number>,
   };
-  const value = new Uint8Array(100).fill(0x61);
+  const encoder = new TextEncoder();
   const all: Promise<void>[] = [];
   const sendOne = (i: number) => {
     const sentAt = performance.now();
     let count = 0;
     let resolve!: () => void;
     all.push(new Promise<void>((r) => (resolve = r)));
-    const settle = (error: unknown) => {
+    const settle = (error: unknown, md: RecordMetadata | null) => {
       if (++count > 1) return void r.settledTwice++;
       r.settled++;
       r.maxSettleMs = Math.max(r.maxSettleMs, Math.round(performance.now() - sentAt));
-      if (error === null) r.succeeded++;
-      else {
+      if (error === null) {
+        r.succeeded++;
+        r.acknowledged.push(i);
+        if (md?.topic !== topic || !Number.isInteger(md.partition) || md.partition < 0 || typeof md.offset !== "bigint") {
+          if (r.badMetadata.length < 5) r.badMetadata.push(`send ${i}: ${JSON.stringify(md, (_k, v) => typeof v === "bigint" ? `${v}n` : v)}`);
+        }
+      } else {
         const name = (error as object)?.constructor?.name ?? typeof error;
         r.errors[name] = (r.errors[name] ?? 0) + 1;
+        if (!(error instanceof KafkaError) && r.untyped.length < 5) r.untyped.push(`send ${i}: ${describeError(error)}`);
       }
       resolve();
     };
+    // The value names the record, so the test can find every acknowledged one in the topic.
+    const value = encoder.encode(`${index}/${i}/`.padEnd(100, "a"));
     const record = { topic: topic!, key: `k${i % 17}`, value };
-    if (i % 2 === 0) producer.send(record).then(() => settle(null), settle);
-    else producer.send(record, (error) => settle(error ?? null));
+    if (i % 2 === 0) producer.send(record).then((md) => settle(null, md), (e) => settle(e, null));
+    else producer.send(record, (error, md) => settle(error ?? null, md));
   };
   // Bursts spread over about a second, so faults hit requests at every stage.
   const BURST = 10;
-  for (let i = 0; i < sendsPerRound; i += BURST) {
-    for (let j = i; j < Math.min(sendsPerRound, i + BURST); j++) sendOne(j);
-    await new Promise((res) => setTimeout(res, 10));
-  }
-  const closeStart = performance.now();
   const bound = TIMEOUTS.maxBlockMs + TIMEOUTS.deliveryTimeoutMs + 5000;
+  const burst = async (from: number, to: number) => {
+    for (let i = from; i < to; i += BURST) {
+      for (let j = i; j < Math.min(to, i + BURST); j++) sendOne(j);
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  };
+  if (round.transactions === undefined) await burst(0, sendsPerRound);
+  else r.transactions = await inTransactions(producer, round.transactions, burst, bound);
+  const closeStart = performance.now();
   if (round.closeEarlyMs !== undefined) {
     r.closeMs = await timed(producer.close({ timeoutMs: round.closeEarlyMs }), bound);
+  } else {
+    r.flushMs = await timed(producer.flush(), bound);
   }
   const gaveUp = await timed(Promise.all(all), bound);
   if (gaveUp < 0) r.unsettled = r.sends - r.settled;
@@ -242,6 +299,80 @@ async function runRound(round: Round, roundSeed: number): Promise<RoundReport> {
   for (let i = 0; i < 50 && hostile.stats.closed < hostile.stats.opened; i++) await new Promise((res) => setTimeout(res, 20));
   Object.assign(r, { opened: hostile.stats.opened, closed: hostile.stats.closed, frames: hostile.stats.frames, faults: { ...hostile.stats.faults } });
   return r;
+}
+
+/**
+ * Sends the round's records in `count` transactions: `initTransactions()`,
+ * then per transaction begin, sends, commit, and abort if the commit failed
+ * for good (each call retried while it times out). Every call is bounded: one that does not
+ * return in time is a problem, as is an error that is not a `KafkaError`.
+ */
+async function inTransactions(
+  producer: Producer,
+  count: number,
+  burst: (from: number, to: number) => Promise<void>,
+  bound: number,
+): Promise<TransactionsReport> {
+  const per = Math.ceil(sendsPerRound / count);
+  const t: TransactionsReport = {
+    initAttempts: 0, ready: false, committed: 0, aborted: 0, abandoned: 0, ended: [], perTransaction: per, errors: {}, problems: [],
+  };
+  /**
+   * Runs a transactional call, again while it times out (as Java's documentation says: a
+   * timed-out call may be retried, and nothing else may be tried meanwhile). Null if it
+   * succeeded, else its last error; each failure is counted, a hang or a non-KafkaError noted.
+   */
+  const call = async (what: string, f: () => Promise<void>, attempts = 5): Promise<unknown> => {
+    let outcome: unknown = null;
+    for (let i = 0; i < attempts; i++) {
+      if (what === "initTransactions()") t.initAttempts++;
+      outcome = "pending";
+      const took = await timed(f().then(() => (outcome = null), (e: unknown) => (outcome = e)), bound);
+      if (took < 0) {
+        t.problems.push(`${what} did not return within ${bound} ms`);
+        return new Error("hung");
+      }
+      if (outcome === null) return null;
+      const name = (outcome as object)?.constructor?.name ?? typeof outcome;
+      t.errors[`${what.replace(/ #\d+$/, "")}: ${name}`] = (t.errors[`${what.replace(/ #\d+$/, "")}: ${name}`] ?? 0) + 1;
+      if (!(outcome instanceof KafkaError)) t.problems.push(`${what} failed with something other than a KafkaError: ${describeError(outcome)}`);
+      if (!(outcome instanceof TimeoutError)) return outcome;
+    }
+    return outcome;
+  };
+  t.ready = (await call("initTransactions()", () => producer.initTransactions(), 10)) === null;
+  for (let n = 0; n < count; n++) {
+    const from = n * per;
+    const to = Math.min(sendsPerRound, from + per);
+    let open = false;
+    if (t.ready) {
+      try {
+        producer.beginTransaction();
+        open = true;
+      } catch (e) {
+        const name = (e as object)?.constructor?.name ?? typeof e;
+        t.errors[`beginTransaction(): ${name}`] = (t.errors[`beginTransaction(): ${name}`] ?? 0) + 1;
+        if (!(e instanceof KafkaError)) t.problems.push(`beginTransaction() threw something other than a KafkaError: ${describeError(e)}`);
+      }
+    }
+    // Sent whatever the state: outside an open transaction every send must fail, and settle.
+    await burst(from, to);
+    if (!open) {
+      t.abandoned++;
+      t.ended.push("abandoned");
+      continue;
+    }
+    const failed = await call(`commitTransaction() #${n}`, () => producer.commitTransaction());
+    // A commit that failed for good (not a timeout) leaves the transaction to abort.
+    const ended = failed === null
+      ? "committed"
+      : !(failed instanceof TimeoutError) && (await call(`abortTransaction() #${n}`, () => producer.abortTransaction())) === null
+      ? "aborted"
+      : "abandoned";
+    t[ended]++;
+    t.ended.push(ended);
+  }
+  return t;
 }
 
 async function cleanProducer(): Promise<HostileReport["clean"]> {

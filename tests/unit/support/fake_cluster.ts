@@ -4,16 +4,20 @@
  * `Producer`: every connection is a `MemorySocket` whose requests are
  * answered here — ApiVersions and InitProducerId at once, Metadata from
  * {@linkcode FakeCluster.topics} (or held back), Produce by the test's
- * {@linkcode FakeCluster.onProduce} (or later, by hand).
+ * {@linkcode FakeCluster.onProduce} (or later, by hand); for a transactional
+ * producer (transactions v1), FindCoordinator (broker 1 coordinates),
+ * AddPartitionsToTxn (by {@linkcode FakeCluster.onAddPartitions}) and EndTxn
+ * (success).
  *
  * Brokers 1..n listen on 127.0.0.1:9100+id; the bootstrap address is
  * 127.0.0.1:9100 and answers like any broker. Responses use the flexible
  * versions a Kafka 4 broker picks: Metadata v12, Produce v11 (record errors,
- * KIP-951 leader hints and node endpoints), InitProducerId v4.
+ * KIP-951 leader hints and node endpoints), InitProducerId v4,
+ * FindCoordinator v4, AddPartitionsToTxn v3, EndTxn v4.
  */
 
 import type { Connect } from "../../../src/socket.ts";
-import { ApiVersions, InitProducerId, Metadata, Produce } from "../../../src/protocol/index.ts";
+import { AddPartitionsToTxn, ApiVersions, EndTxn, FindCoordinator, InitProducerId, Metadata, Produce } from "../../../src/protocol/index.ts";
 import { Reader } from "../../../src/protocol/reader.ts";
 import type { Writer } from "../../../src/protocol/writer.ts";
 import { apiVersionsResponse, MemorySocket, type Ranges, type RequestFrame, response } from "./memory_socket.ts";
@@ -66,8 +70,8 @@ export interface ProduceRequestSeen {
   respond(answer: ProduceAnswer): void;
 }
 
-const RANGES: Ranges = [[0, 3, 11], [3, 0, 12], [18, 0, 4], [22, 0, 4]];
-const APIS = [ApiVersions, Metadata, Produce, InitProducerId];
+const RANGES: Ranges = [[0, 3, 11], [3, 0, 12], [18, 0, 4], [22, 0, 4], [10, 0, 4], [24, 0, 3], [26, 0, 4]];
+const APIS = [ApiVersions, Metadata, Produce, InitProducerId, FindCoordinator, AddPartitionsToTxn, EndTxn];
 const LEADER_NOT_AVAILABLE = 5;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 /** The first port; broker `id` listens on `BASE_PORT + id`, the bootstrap address on `BASE_PORT`. */
@@ -99,6 +103,8 @@ export class FakeCluster {
   readonly addresses = new Map<number, { host: string; port: number }>();
   /** Decides each Produce request's answer; `undefined` leaves it pending (answer with `respond`). */
   onProduce: (request: ProduceRequestSeen) => ProduceAnswer | undefined = success;
+  /** The error code AddPartitionsToTxn answers for each partition (default: none). */
+  onAddPartitions: (topic: string, partition: number) => number = () => 0;
   /** Every Produce request, in arrival order. */
   readonly produceRequests: ProduceRequestSeen[] = [];
   /** Metadata requests received, and the topics each asked for. */
@@ -174,6 +180,33 @@ export class FakeCluster {
       }
       case Produce.key:
         return this.#produce(socket, node, f, r);
+      case FindCoordinator.key: {
+        r.int8(); // key type
+        const keys = r.compactArray((r) => r.compactString());
+        const a = this.addresses.get(1)!;
+        return socket.deliver(response(f.correlationId, (w) => {
+          w.int32(0).compactArray(keys, (w, key) => void w.compactString(key).int32(1).compactString(a.host).int32(a.port).int16(0).compactNullableString(null).uvarint(0));
+          w.uvarint(0);
+        }, true));
+      }
+      case AddPartitionsToTxn.key: {
+        r.compactString(); // transactional id
+        r.int64(); // producer id
+        r.int16(); // epoch
+        const topics = r.compactArray((r) => {
+          const t = { name: r.compactString(), partitions: r.compactArray((r) => r.int32()) };
+          r.taggedFields();
+          return t;
+        });
+        return socket.deliver(response(f.correlationId, (w) => {
+          w.int32(0).compactArray(topics, (w, t) => {
+            w.compactString(t.name).compactArray(t.partitions, (w, p) => void w.int32(p).int16(this.onAddPartitions(t.name, p)).uvarint(0)).uvarint(0);
+          });
+          w.uvarint(0);
+        }, true));
+      }
+      case EndTxn.key:
+        return socket.deliver(response(f.correlationId, (w) => void w.int32(0).int16(0).uvarint(0), true));
     }
   }
 

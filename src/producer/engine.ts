@@ -68,6 +68,8 @@ export class ProducerEngine {
       metadataMaxIdleMs: config.metadataMaxIdleMs,
       retryBackoffMs: config.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs,
+      recoveryStrategy: config.metadataRecoveryStrategy,
+      rebootstrapTriggerMs: config.metadataRecoveryRebootstrapTriggerMs,
     });
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize);
     this.#interceptors = new Interceptors(config.interceptors as never[], logger);

@@ -351,10 +351,12 @@ export class Sender {
   #rebootstrap(now: number, why: string): void {
     const c = this.#c;
     const forgotten = c.metadata.rebootstrap(now);
-    if (forgotten.length === 0) return;
-    c.logger.info("Re-bootstrapping: forgetting the known brokers", { why, brokers: forgotten.map((n) => `${n.id}@${n.host}:${n.port}`).join(",") });
-    const error = new ConnectionError("The producer re-bootstrapped: connections to the brokers it knew were closed");
-    for (const n of forgotten) c.client.disconnect(n.id, error);
+    if (forgotten.length > 0) {
+      c.logger.info("Re-bootstrapping: forgetting the known brokers", { why, brokers: forgotten.map((n) => `${n.id}@${n.host}:${n.port}`).join(",") });
+      const error = new ConnectionError("The producer re-bootstrapped: connections to the brokers it knew were closed");
+      for (const n of forgotten) c.client.disconnect(n.id, error);
+    }
+    // Also when nothing was learned yet: a bootstrap server that hung for the whole trigger time is left.
     for (const n of c.metadata.bootstrapNodes) c.client.disconnect(n.id);
   }
 

@@ -178,6 +178,19 @@ describe("a producer whose learned brokers all go away while its bootstrap addre
     expect(infos).toContain("Re-bootstrapping: forgetting the known brokers");
   });
 
+  test("a bootstrap server that hangs for the trigger time is dropped and dialled again, before anything was learned", async () => {
+    const cluster = new FakeCluster({ topics: { t: [{ leader: 1 }] } });
+    let first = true;
+    cluster.onMetadata = () => (first ? ((first = false), "hang") : "answer");
+    const { producer: p } = producer(cluster, { metadataRecoveryRebootstrapTriggerMs: 300, requestTimeoutMs: 2500 });
+    const started = Date.now();
+    await within(p.send({ topic: "t", value: "v" }), 2400, "the send");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    const bootstrap = cluster.sockets.filter((s) => s.port === 9100);
+    expect(bootstrap.length).toBe(2);
+    expect(bootstrap[0]!.socket.closed).toBe(true);
+  });
+
   test("re-bootstraps at once when a broker answers Metadata with REBOOTSTRAP_REQUIRED (129)", async () => {
     const cluster = new FakeCluster({ topics: { t: [{ leader: 1 }], u: [{ leader: 2 }] } });
     const { producer: p, infos } = producer(cluster); // the trigger at its default, 300 s

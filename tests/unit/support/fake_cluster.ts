@@ -72,7 +72,11 @@ export interface ProduceRequestSeen {
   respond(answer: ProduceAnswer): void;
 }
 
-/** How a Metadata request is answered: from the cluster's state, never, or with a top-level error (v13). */
+/**
+ * How a Metadata request is answered: from the cluster's state, never (nor
+ * anything after it on that connection, as a stuck broker), or with a
+ * top-level error (v13).
+ */
 export type MetadataAnswer = "answer" | "hang" | { errorCode: number };
 
 /** A Metadata request the cluster received. */
@@ -129,6 +133,8 @@ export class FakeCluster {
   readonly sockets: Array<{ port: number; socket: MemorySocket }> = [];
   #holdMetadata = false;
   #heldMetadata: Array<() => void> = [];
+  /** Connections whose broker stopped answering (a Metadata request hung); set only by `#answer`. */
+  readonly #hung = new WeakSet<MemorySocket>();
   /** Ports that refuse connections; changed only by {@linkcode cutOff}. */
   readonly #refused = new Set<number>();
 
@@ -182,7 +188,7 @@ export class FakeCluster {
   }
 
   #answer(socket: MemorySocket, node: number, port: number, f: RequestFrame): void {
-    if (socket.closed) return;
+    if (socket.closed || this.#hung.has(socket)) return;
     const r = new Reader(f.body);
     switch (f.apiKey) {
       case ApiVersions.key:
@@ -198,7 +204,7 @@ export class FakeCluster {
         });
         this.metadataRequests.push(topics);
         const answer = this.onMetadata({ node, port, topics });
-        if (answer === "hang") return;
+        if (answer === "hang") return void this.#hung.add(socket);
         const errorCode = answer === "answer" ? 0 : answer.errorCode;
         const deliver = () => {
           if (!socket.closed) socket.deliver(response(f.correlationId, (w) => this.#writeMetadata(w, topics, f.apiVersion, errorCode), true));

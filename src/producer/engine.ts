@@ -99,6 +99,7 @@ export class ProducerEngine {
       logger,
       onChange: () => this.#sender.wakeup(),
       onDisconnect: () => this.#metadata.requestUpdate(),
+      onThrottleTime: (ms, now) => this.#metrics.recordThrottle(ms, now),
     });
     const idempotence = config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null;
     if (config.transactionalId !== null && idempotence !== null) {

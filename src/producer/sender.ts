@@ -163,7 +163,8 @@ export class Sender {
       const node = c.metadata.node(id);
       if (node === undefined || !c.client.ready(node, now)) {
         result.readyNodes.delete(id);
-        const delay = c.client.connectionDelay(id, now);
+        // Reconnect backoff, or a quota's throttle time (KIP-219): the loop wakes when it ends.
+        const delay = c.client.pollDelay(id, now);
         if (delay > 0) next = Math.min(next, delay);
       }
     }
@@ -228,7 +229,8 @@ export class Sender {
       c.metrics.recordRequest(records, bytes, now);
       const cap = c.hooks?.produceVersionCap(nodeId) ?? Produce.maxVersion;
       const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
-      sent = conn.send(Produce, request, {
+      // Through the client, which applies the response's throttle time to this connection.
+      sent = c.client.send(nodeId, Produce, request, {
         version: conn.version(Produce, cap),
         expectResponse: c.acks !== 0,
         // Header, ids and per-partition framing fit well within 64 bytes per batch.

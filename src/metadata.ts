@@ -9,8 +9,8 @@
  * off exponentially (`retry.backoff.ms` → `retry.backoff.max.ms`). A topic not
  * used for `metadata.max.idle.ms` is forgotten. When no known broker can be
  * asked, or none gave metadata for `metadata.recovery.rebootstrap.trigger.ms`,
- * or one answered REBOOTSTRAP_REQUIRED, the learned brokers and topics are
- * forgotten and the bootstrap addresses used again ({@linkcode Metadata.rebootstrap}).
+ * or one answered REBOOTSTRAP_REQUIRED, the learned brokers are forgotten and
+ * the bootstrap addresses used again ({@linkcode Metadata.rebootstrap}).
  *
  * @module
  */
@@ -105,7 +105,7 @@ export class Metadata implements PartitionView {
   #fullUpdateRequested = false;
   /** When the last success was (ms), and when the next attempt may start. */
   #lastSuccessMs = 0;
-  /** Topic ids (Metadata v10+) as last seen; a change means the topic was re-created. Changed by update(), expiry and rebootstrap(). */
+  /** Topic ids (Metadata v10+) as last seen; a change means the topic was re-created. Changed only by update() and expiry. */
   readonly #topicIds = new Map<string, Uint8Array>();
   #nextAllowedMs = 0;
   /** Consecutive failed or immediately repeated updates, for backoff. */
@@ -276,17 +276,21 @@ export class Metadata implements PartitionView {
   }
 
   /**
-   * Forgets the learned brokers and topics (their leaders and epochs too) and
-   * goes back to the bootstrap addresses, which are resolved again when next
-   * connected to (Java's `Metadata.rebootstrap`); a full update is due.
-   * Returns the brokers forgotten, whose connections the caller closes.
+   * Forgets the learned brokers and goes back to the bootstrap addresses,
+   * which are resolved again when next connected to (Java's
+   * `Metadata.rebootstrap`); a full update is due. Every partition is
+   * leaderless until an answer comes. Unlike Java, the topics' partition
+   * counts, epochs and ids stay: records for known topics are still accepted and
+   * expire by `delivery.timeout.ms`, as in any outage, instead of waiting
+   * `max.block.ms` for metadata; the next response replaces them (a cluster
+   * re-created behind the bootstrap address shows new topic ids, which reset
+   * the epochs). Returns the brokers forgotten, whose connections the caller
+   * closes.
    */
   rebootstrap(now: number): BrokerNode[] {
     const forgotten = [...this.#brokers.values()];
     this.#brokers = new Map();
-    this.#topics.clear();
-    this.#topicIds.clear();
-    this.#topicErrors.clear();
+    for (const [topic, parts] of this.#topics) this.#topics.set(topic, parts.map((p) => ({ ...p, leader: -1 })));
     this.#fullUpdateRequested = true;
     this.recovery.restarted(now);
     this.#rebuild();

@@ -75,7 +75,7 @@ describe("the re-bootstrap clock", () => {
 });
 
 describe("Metadata.rebootstrap", () => {
-  test("forgets brokers, partitions, leaders and epochs; the bootstrap addresses are the nodes again; a full update is due", () => {
+  test("forgets brokers and leaders, keeps partition counts, epochs and topic ids; the bootstrap addresses are the nodes again; a full update is due", () => {
     const md = metadata();
     md.add("t", 0);
     const before = metadataResponse({ t: [{ leader: 1, epoch: 9 }, { leader: 2, epoch: 9 }] });
@@ -85,12 +85,21 @@ describe("Metadata.rebootstrap", () => {
     const forgotten = md.rebootstrap(50);
     expect(forgotten.map((n) => n.id)).toEqual([1, 2, 3]);
     expect(md.nodes).toEqual([{ id: -1, host: "boot", port: 9092, rack: null }]);
-    expect([md.partitionCount("t"), md.leaderFor("t", 0), md.partitionsForNode(1).length]).toEqual([0, -1, 0]);
+    // Records for "t" are still accepted (they wait for a leader, bounded by delivery.timeout.ms).
+    expect([md.partitionCount("t"), md.leaderFor("t", 0), md.leaderEpochFor("t", 0), md.availablePartitions("t"), md.partitionsForNode(1)])
+      .toEqual([2, -1, 9, [], []]);
     expect(md.timeToNextUpdate(50)).toBe(0);
     expect(md.topicsToRequest(50)).toEqual({ topics: ["t"], partial: false });
-    // The new cluster's leaders are taken whatever the old epochs were.
-    md.update(metadataResponse({ t: [{ leader: 1, epoch: 0 }] }, 1), ["t"], false, 60);
-    expect([md.partitionCount("t"), md.leaderEpochFor("t", 0)]).toEqual([1, 0]);
+    // The same cluster's stale answer (same topic id, older epoch) does not step the epoch back.
+    const stale = metadataResponse({ t: [{ leader: 2, epoch: 3 }, { leader: 2, epoch: 9 }] });
+    stale.topics[0]!.topicId = new Uint8Array(16).fill(1);
+    md.update(stale, ["t"], false, 55);
+    expect([md.leaderFor("t", 0), md.leaderEpochFor("t", 0), md.leaderFor("t", 1)]).toEqual([-1, 9, 2]);
+    // A cluster re-created behind the bootstrap address (new topic id): its leaders are taken whatever the old epochs were.
+    const recreated = metadataResponse({ t: [{ leader: 1, epoch: 0 }] }, 1);
+    recreated.topics[0]!.topicId = new Uint8Array(16).fill(2);
+    md.update(recreated, ["t"], false, 60);
+    expect([md.partitionCount("t"), md.leaderFor("t", 0), md.leaderEpochFor("t", 0)]).toEqual([1, 1, 0]);
     // And the clock restarted at the re-bootstrap, stopped by that response.
     expect(md.recovery.due(1e9)).toBe(false);
   });

@@ -145,6 +145,26 @@ describe("a Produce answer with throttle_time_ms", () => {
   });
 });
 
+describe("throttling and re-bootstrap", () => {
+  test("a throttled broker is still connected: metadata waits for it instead of re-bootstrapping", async () => {
+    const cluster = new FakeCluster({ brokers: 1, topics: { t: [{ leader: 1 }], u: [{ leader: 1 }] } });
+    throttleFirst(cluster, 300);
+    const infos: string[] = [];
+    const logger = { debug() {}, info: (m: string) => void infos.push(m), warn() {}, error() {} };
+    const p = producer(cluster, { enableIdempotence: false, logger });
+    await within(p.partitionsFor("t"), 2000, "metadata");
+    const asked: Array<{ node: number; at: number }> = [];
+    cluster.onMetadata = (r) => (asked.push({ node: r.node, at: Date.now() }), "answer");
+    await within(p.send({ topic: "t", value: "throttled" }), 2000, "the first send");
+    const answeredAt = Date.now();
+    const md = await within(p.send({ topic: "u", value: "new topic" }), 2000, "the send to a new topic");
+    expect(md.topic).toBe("u");
+    expect(asked.map((a) => a.node)).toEqual([1]);
+    expect(asked[0]!.at - answeredAt).toBeGreaterThanOrEqual(290);
+    expect(infos).not.toContain("Re-bootstrapping: forgetting the known brokers");
+  });
+});
+
 describe("a throttled Metadata answer", () => {
   test("mutes that connection for Produce too (Metadata v6+)", async () => {
     // One broker: once it is known, metadata is asked of broker 1 itself, so its throttle mutes broker 1.

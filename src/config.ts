@@ -85,6 +85,10 @@ export interface ProducerOptions {
   metadataMaxAgeMs?: number;
   /** `metadata.max.idle.ms` (default 300000, at least 5000): forget idle topics' metadata. */
   metadataMaxIdleMs?: number;
+  /** `metadata.recovery.strategy` (default "rebootstrap"): go back to `bootstrap.servers` when every known broker is gone. */
+  metadataRecoveryStrategy?: "none" | "rebootstrap";
+  /** `metadata.recovery.rebootstrap.trigger.ms` (default 300000): re-bootstrap after this long without metadata. */
+  metadataRecoveryRebootstrapTriggerMs?: number;
   /** `reconnect.backoff.ms` (default 50): first wait before reconnecting. */
   reconnectBackoffMs?: number;
   /** `reconnect.backoff.max.ms` (default 1000): longest wait before reconnecting. */
@@ -189,6 +193,10 @@ export interface ResolvedConfig {
   readonly metadataMaxAgeMs: number;
   /** `metadata.max.idle.ms`: a topic not used for this long leaves the metadata. */
   readonly metadataMaxIdleMs: number;
+  /** `metadata.recovery.strategy`: "rebootstrap" goes back to `bootstrap.servers` when the known brokers are gone. */
+  readonly metadataRecoveryStrategy: "none" | "rebootstrap";
+  /** `metadata.recovery.rebootstrap.trigger.ms`: re-bootstrap after this long without metadata. */
+  readonly metadataRecoveryRebootstrapTriggerMs: number;
   /** Never above `reconnectBackoffMaxMs`. */
   readonly reconnectBackoffMs: number;
   /** `reconnect.backoff.max.ms`: the longest wait before reconnecting to a broker. */

@@ -29,6 +29,7 @@ import {
   Invalid,
   keyParser,
   logger,
+  metadataRecoveryStrategy,
   partitioner,
   platformOrNull,
   securityProtocol,
@@ -112,6 +113,10 @@ const ROWS: Row[] = [
   ["metadata.max.age.ms", "metadataMaxAgeMs", ms, 300000, duration(), "Refresh the cluster metadata at least this often."],
   ["metadata.max.idle.ms", "metadataMaxIdleMs", "integer ≥ 5000", 300000, duration(5000),
     "Forget the metadata of a topic not produced to for this long."],
+  ["metadata.recovery.strategy", "metadataRecoveryStrategy", `"none" | "rebootstrap"`, "rebootstrap", metadataRecoveryStrategy,
+    "rebootstrap: forget the learned brokers and ask bootstrap.servers again when none can be reached, or one answers REBOOTSTRAP_REQUIRED; none: keep trying them."],
+  ["metadata.recovery.rebootstrap.trigger.ms", "metadataRecoveryRebootstrapTriggerMs", ms, 300000, duration(),
+    "Re-bootstrap when no metadata could be fetched for this long (with the rebootstrap strategy)."],
   ["reconnect.backoff.ms", "reconnectBackoffMs", ms, 50, duration(), "First wait before reconnecting to a broker; doubles per failure."],
   ["reconnect.backoff.max.ms", "reconnectBackoffMaxMs", ms, 1000, duration(), "Longest wait before reconnecting to a broker."],
   ["connections.max.idle.ms", "connectionsMaxIdleMs", "integer ≥ -1", 540000, duration(-1),
@@ -225,8 +230,6 @@ const UNSUPPORTED: ReadonlyArray<readonly [string, string]> = [
   ["metrics.", "it has no metrics reporters"],
   ["auto.include.jmx.reporter", "it has no metrics reporters"],
   ["config.providers", "configuration providers cannot be loaded"],
-  ["metadata.recovery.strategy", "it does not rebootstrap"],
-  ["metadata.recovery.rebootstrap.trigger.ms", "it does not rebootstrap"],
   ["transaction.two.phase.commit.enable", "it does not support two-phase commit"],
 ];
 

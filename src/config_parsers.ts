@@ -201,6 +201,13 @@ export const gzipLevel: Parse = (value, name, notes) => {
   return level;
 };
 
+/** `metadata.recovery.strategy`: Java's `MetadataRecoveryStrategy` names, in any case (Java trims and ignores case). */
+export const metadataRecoveryStrategy: Parse = (value) => {
+  const text = typeof value === "string" ? value.trim().toLowerCase() : undefined;
+  if (text === "none" || text === "rebootstrap") return text;
+  throw new Invalid(`expected one of "none", "rebootstrap"`);
+};
+
 export const securityProtocol: Parse = (value) => {
   const text = typeof value === "string" ? value.trim().toUpperCase() : undefined;
   if (text === "PLAINTEXT" || text === "SSL") return text;

@@ -7,7 +7,10 @@
  * `metadata.max.age.ms`, or at once when something says the view is stale
  * (unknown leader, an InvalidMetadata error). Failed or repeated updates back
  * off exponentially (`retry.backoff.ms` → `retry.backoff.max.ms`). A topic not
- * used for `metadata.max.idle.ms` is forgotten.
+ * used for `metadata.max.idle.ms` is forgotten. When no known broker can be
+ * asked, or none gave metadata for `metadata.recovery.rebootstrap.trigger.ms`,
+ * or one answered REBOOTSTRAP_REQUIRED, the learned brokers are forgotten and
+ * the bootstrap addresses used again ({@linkcode Metadata.rebootstrap}).
  *
  * @module
  */
@@ -17,6 +20,7 @@ import type { MetadataResponse } from "./protocol/metadata.ts";
 import { apiError } from "./protocol/api_errors.ts";
 import { ErrorCode } from "./protocol/error_codes.ts";
 import { backoffMs } from "./backoff.ts";
+import { type MetadataRecoveryStrategy, RebootstrapClock } from "./network/rebootstrap.ts";
 
 /** What the partitioner needs to know of a topic's partitions. */
 export interface PartitionView {
@@ -63,6 +67,10 @@ export interface MetadataOptions {
   metadataMaxIdleMs: number;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
+  /** `metadata.recovery.strategy` (default "rebootstrap"). */
+  recoveryStrategy?: MetadataRecoveryStrategy;
+  /** `metadata.recovery.rebootstrap.trigger.ms` (default 300000). */
+  rebootstrapTriggerMs?: number;
 }
 
 /**
@@ -97,7 +105,7 @@ export class Metadata implements PartitionView {
   #fullUpdateRequested = false;
   /** When the last success was (ms), and when the next attempt may start. */
   #lastSuccessMs = 0;
-  /** Topic ids (Metadata v10+) as last seen; a change means the topic was re-created. Changed only by update(). */
+  /** Topic ids (Metadata v10+) as last seen; a change means the topic was re-created. Changed only by update() and expiry. */
   readonly #topicIds = new Map<string, Uint8Array>();
   #nextAllowedMs = 0;
   /** Consecutive failed or immediately repeated updates, for backoff. */
@@ -105,10 +113,13 @@ export class Metadata implements PartitionView {
   /** Bumped by every applied response; waiters compare against it. */
   version = 0;
   clusterId: string | null = null;
+  /** When to re-bootstrap: started by the sender's attempts, stopped by every applied response. */
+  readonly recovery: RebootstrapClock;
   #waiters: Array<{ version: number; wake: () => void }> = [];
 
   constructor(options: MetadataOptions) {
     this.#options = options;
+    this.recovery = new RebootstrapClock({ strategy: options.recoveryStrategy ?? "rebootstrap", triggerMs: options.rebootstrapTriggerMs ?? 300_000 });
     this.#bootstrap = options.bootstrap.map((b, i) => ({ id: -(i + 1), host: b.host, port: b.port, rack: null }));
   }
 
@@ -184,6 +195,14 @@ export class Metadata implements PartitionView {
 
   /** Applies a Metadata response for `requested` topics. */
   update(response: MetadataResponse, requested: readonly string[], partial: boolean, now: number): void {
+    if (response.errorCode === ErrorCode.REBOOTSTRAP_REQUIRED) {
+      // KIP-1102: the cluster says this client's view cannot be repaired; nothing of it is applied.
+      // A failed attempt, so a bootstrap server that says the same is not asked in a tight loop.
+      this.recovery.requested();
+      this.failedUpdate(now);
+      return;
+    }
+    this.recovery.succeeded();
     // Only a full update restarts the max-age clock (as Java): a producer adding a topic now and
     // then would otherwise never refresh the topics it already has.
     if (!partial || this.#lastSuccessMs === 0) this.#lastSuccessMs = now;
@@ -254,6 +273,28 @@ export class Metadata implements PartitionView {
   failedUpdate(now: number): void {
     this.#attempts++;
     this.#nextAllowedMs = now + this.#backoff();
+  }
+
+  /**
+   * Forgets the learned brokers and goes back to the bootstrap addresses,
+   * which are resolved again when next connected to (Java's
+   * `Metadata.rebootstrap`); a full update is due. Every partition is
+   * leaderless until an answer comes. Unlike Java, the topics' partition
+   * counts, epochs and ids stay: records for known topics are still accepted and
+   * expire by `delivery.timeout.ms`, as in any outage, instead of waiting
+   * `max.block.ms` for metadata; the next response replaces them (a cluster
+   * re-created behind the bootstrap address shows new topic ids, which reset
+   * the epochs). Returns the brokers forgotten, whose connections the caller
+   * closes.
+   */
+  rebootstrap(now: number): BrokerNode[] {
+    const forgotten = [...this.#brokers.values()];
+    this.#brokers = new Map();
+    for (const [topic, parts] of this.#topics) this.#topics.set(topic, parts.map((p) => ({ ...p, leader: -1 })));
+    this.#fullUpdateRequested = true;
+    this.recovery.restarted(now);
+    this.#rebuild();
+    return forgotten;
   }
 
   #backoff(): number {

@@ -5,7 +5,9 @@
  * jitter), an exponential connection setup timeout
  * (`socket.connection.setup.timeout.ms` → `.max.ms`), a cap on requests in
  * flight per connection, and idle connections closed after
- * `connections.max.idle.ms`.
+ * `connections.max.idle.ms`. A response carrying a throttle time (KIP-219,
+ * a broker quota) mutes its connection until that time has passed: no
+ * request goes out on it before then (Java's `ClusterConnectionStates.throttle`).
  *
  * @module
  */
@@ -17,6 +19,7 @@ import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
 import type { Connect } from "../socket.ts";
 import { Connection, type SendOptions } from "./connection.ts";
+import { shouldClientThrottle, throttleTimeOf } from "./throttle.ts";
 
 /** Settings of a {@linkcode NetworkClient}. */
 export interface NetworkClientOptions {
@@ -37,6 +40,12 @@ export interface NetworkClientOptions {
    * `handleServerDisconnect`, the metadata may be stale (a dead leader).
    */
   onDisconnect?: (nodeId: number) => void;
+  /**
+   * Told the throttle time of every response received through
+   * {@linkcode NetworkClient.send} (0 for most), as Java's throttle-time sensor
+   * (`produce-throttle-time-avg`, `-max`).
+   */
+  onThrottleTime?: (ms: number, now: number) => void;
 }
 
 /** Connection state of one broker. */
@@ -52,6 +61,8 @@ interface NodeState {
   backoffUntil: number;
   /** The error of the last failed attempt or break. */
   lastError: KafkaError | null;
+  /** No request goes out to this broker before this time (ms; KIP-219); only `#received` raises it. */
+  throttleUntil: number;
 }
 
 /**
@@ -72,15 +83,15 @@ export class NetworkClient {
     this.#options = options;
   }
 
-  /** Whether `node` has an open connection with room for another request. */
-  isReady(nodeId: number): boolean {
+  /** Whether `node` has an open connection, not throttled, with room for another request. */
+  isReady(nodeId: number, now = Date.now()): boolean {
     const s = this.#nodes.get(nodeId);
-    return s?.conn?.isOpen === true && s.conn.inFlight < this.#options.maxInFlightRequestsPerConnection;
+    return s?.conn?.isOpen === true && s.conn.inFlight < this.#options.maxInFlightRequestsPerConnection && s.throttleUntil <= now;
   }
 
   /** Like {@linkcode isReady}, but starts connecting if it can. */
   ready(node: BrokerNode, now: number): boolean {
-    if (this.isReady(node.id)) return true;
+    if (this.isReady(node.id, now)) return true;
     this.#maybeConnect(node, now);
     return false;
   }
@@ -115,6 +126,21 @@ export class NetworkClient {
     return Math.max(0, s.backoffUntil - now);
   }
 
+  /** Milliseconds until the connection to `nodeId` is no longer throttled (0 = not throttled, or not connected). */
+  throttleDelay(nodeId: number, now: number): number {
+    const s = this.#nodes.get(nodeId);
+    return s?.conn?.isOpen ? Math.max(0, s.throttleUntil - now) : 0;
+  }
+
+  /**
+   * Milliseconds until a request to `nodeId` may be tried again: the throttle
+   * time left on an open connection, else {@linkcode connectionDelay} (Java's
+   * `pollDelayMs`).
+   */
+  pollDelay(nodeId: number, now: number): number {
+    return this.throttleDelay(nodeId, now) || this.connectionDelay(nodeId, now);
+  }
+
   /** Requests in flight to `nodeId`. */
   inFlight(nodeId: number): number {
     return this.#nodes.get(nodeId)?.conn?.inFlight ?? 0;
@@ -125,17 +151,46 @@ export class NetworkClient {
     return this.#nodes.get(nodeId)?.lastError ?? null;
   }
 
-  /** Sends on the open connection to `nodeId`; rejects if there is none. */
+  /**
+   * Sends on the open connection to `nodeId`; rejects if there is none. While
+   * the connection is throttled the request waits until the throttle ends
+   * (the sender never gets here then: it checks {@linkcode ready} first). The
+   * response's throttle time mutes the connection for that long.
+   */
   send<Req, Res>(nodeId: number, api: Api<Req, Res>, request: Req, options?: SendOptions): Promise<Res> {
-    const conn = this.#nodes.get(nodeId)?.conn;
-    if (!conn?.isOpen) return Promise.reject(new ConnectionError(`No open connection to node ${nodeId}`));
-    return conn.send(api, request, options);
+    const s = this.#nodes.get(nodeId);
+    const conn = s?.conn;
+    if (s === undefined || !conn?.isOpen) return Promise.reject(new ConnectionError(`No open connection to node ${nodeId}`));
+    const wait = s.throttleUntil - Date.now();
+    if (wait > 0) return new Promise((r) => setTimeout(r, wait)).then(() => this.send(nodeId, api, request, options));
+    let version: number;
+    try {
+      version = options?.version ?? conn.version(api as Api<unknown, unknown>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const sent = conn.send(api, request, options?.version === undefined ? { ...options, version } : options);
+    if (options?.expectResponse === false) return sent;
+    return sent.then((response) => {
+      this.#received(s, api.key, version, response);
+      return response;
+    });
+  }
+
+  /** A response arrived: its throttle time is recorded and, from the versions that ask it, mutes the connection. */
+  #received(s: NodeState, apiKey: number, version: number, response: unknown): void {
+    const now = Date.now();
+    const ms = throttleTimeOf(response);
+    this.#options.onThrottleTime?.(ms, now);
+    if (ms === 0 || !shouldClientThrottle(apiKey, version)) return;
+    s.throttleUntil = Math.max(s.throttleUntil, now + ms);
+    this.#options.logger.debug("Broker throttled this client (quota)", { node: s.node.id, throttleTimeMs: ms });
   }
 
   /**
    * The node to ask when any will do (metadata, InitProducerId): the
-   * connected one with the fewest requests in flight, else one we may connect
-   * to now, else `null`. Starts from a random node to spread load.
+   * connected, unthrottled one with the fewest requests in flight, else one
+   * we may connect to now, else `null`. Starts from a random node to spread load.
    */
   leastLoadedNode(nodes: readonly BrokerNode[], now: number): BrokerNode | null {
     let best: BrokerNode | null = null;
@@ -147,6 +202,8 @@ export class NetworkClient {
       const node = nodes[(offset + i) % nodes.length]!;
       const s = this.#nodes.get(node.id);
       if (s?.conn?.isOpen) {
+        // A throttled broker takes no request now (Java's canSendRequest), nor is it to be connected to.
+        if (s.throttleUntil > now) continue;
         const n = s.conn.inFlight;
         if (n < bestInFlight && n < this.#options.maxInFlightRequestsPerConnection) {
           best = node;
@@ -208,7 +265,7 @@ export class NetworkClient {
   #state(node: BrokerNode): NodeState {
     let s = this.#nodes.get(node.id);
     if (s === undefined) {
-      s = { node, conn: null, connecting: null, failures: 0, backoffUntil: 0, lastError: null };
+      s = { node, conn: null, connecting: null, failures: 0, backoffUntil: 0, lastError: null, throttleUntil: 0 };
       this.#nodes.set(node.id, s);
     } else if (s.node.host !== node.host || s.node.port !== node.port) {
       // The broker moved: its old connection points at the wrong place. Its requests fail as

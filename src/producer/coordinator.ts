@@ -100,7 +100,7 @@ export class Coordinators {
         const conn = await this.#o.client.connectTo(node);
         const version = conn.version(api as Api<unknown, unknown>, options.maxVersion);
         const body = typeof request === "function" ? (request as (v: number) => Req)(version) : request;
-        const response = await conn.send(api, body, { version });
+        const response = await this.#o.client.send(node.id, api, body, { version });
         const outcome = interpret(response);
         if (outcome.errorCode === ErrorCode.NONE) return outcome.value as T;
         const error = apiError(outcome.errorCode, outcome.message ?? null, what);
@@ -131,8 +131,8 @@ export class Coordinators {
       let last: unknown = null;
       if (node !== null) {
         try {
-          const conn = await o.client.connectTo(node);
-          const response = await conn.send(FindCoordinator, { keyType, coordinatorKeys: [key] });
+          await o.client.connectTo(node);
+          const response = await o.client.send(node.id, FindCoordinator, { keyType, coordinatorKeys: [key] });
           const r = response.coordinators[0];
           if (r !== undefined && r.errorCode === ErrorCode.NONE) {
             const found: BrokerNode = { id: r.nodeId, host: r.host, port: r.port, rack: null };

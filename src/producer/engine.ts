@@ -69,6 +69,8 @@ export class ProducerEngine {
       metadataMaxIdleMs: config.metadataMaxIdleMs,
       retryBackoffMs: config.retryBackoffMs,
       retryBackoffMaxMs: config.retryBackoffMaxMs,
+      recoveryStrategy: config.metadataRecoveryStrategy,
+      rebootstrapTriggerMs: config.metadataRecoveryRebootstrapTriggerMs,
     });
     this.#pool = new BufferPool(config.bufferMemory, config.batchSize);
     this.#interceptors = new Interceptors(config.interceptors as never[], logger);
@@ -98,6 +100,7 @@ export class ProducerEngine {
       logger,
       onChange: () => this.#sender.wakeup(),
       onDisconnect: () => this.#metadata.requestUpdate(),
+      onThrottleTime: (ms, now) => this.#metrics.recordThrottle(ms, now),
     });
     const idempotence = config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null;
     if (config.transactionalId !== null && idempotence !== null) {

@@ -97,6 +97,7 @@ export class ProducerMetrics {
   readonly #recordsPerRequest = new Windowed();
   readonly #latency = new Windowed();
   readonly #outgoing = new Windowed();
+  readonly #throttle = new Windowed();
 
   /** Records acknowledged (Java counts records sent successfully in `record-send`). */
   recordSends(records: number, now: number): void {
@@ -132,6 +133,11 @@ export class ProducerMetrics {
     this.#latency.record(ms, now);
   }
 
+  /** A response's throttle time (0 for most), as Java records every response's in `produce-throttle-time`. */
+  recordThrottle(ms: number, now: number): void {
+    this.#throttle.record(ms, now);
+  }
+
   /** All metrics by Java name. */
   snapshot(g: MetricGauges, now: number): Record<string, number> {
     return {
@@ -150,6 +156,8 @@ export class ProducerMetrics {
       "requests-in-flight": g.requestsInFlight,
       "outgoing-byte-rate": this.#outgoing.rate(now),
       "outgoing-byte-total": this.#outgoingBytesTotal,
+      "produce-throttle-time-avg": this.#throttle.avg(now),
+      "produce-throttle-time-max": this.#throttle.max(now),
       "buffer-total-bytes": g.bufferTotalBytes,
       "buffer-available-bytes": g.bufferAvailableBytes,
       // Java reports this one in nanoseconds.

@@ -163,7 +163,8 @@ export class Sender {
       const node = c.metadata.node(id);
       if (node === undefined || !c.client.ready(node, now)) {
         result.readyNodes.delete(id);
-        const delay = c.client.connectionDelay(id, now);
+        // Reconnect backoff, or a quota's throttle time (KIP-219): the loop wakes when it ends.
+        const delay = c.client.pollDelay(id, now);
         if (delay > 0) next = Math.min(next, delay);
       }
     }
@@ -228,7 +229,8 @@ export class Sender {
       c.metrics.recordRequest(records, bytes, now);
       const cap = c.hooks?.produceVersionCap(nodeId) ?? Produce.maxVersion;
       const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
-      sent = conn.send(Produce, request, {
+      // Through the client, which applies the response's throttle time to this connection.
+      sent = c.client.send(nodeId, Produce, request, {
         version: conn.version(Produce, cap),
         expectResponse: c.acks !== 0,
         // Header, ids and per-partition framing fit well within 64 bytes per batch.
@@ -254,18 +256,29 @@ export class Sender {
   }
 
   /**
-   * Sends a Metadata request when one is due; returns ms until the loop must
-   * look again: Infinity while a request is in flight or the broker is not
-   * connected yet (the answer, or the connection, wakes the loop).
+   * Sends a Metadata request when one is due, re-bootstrapping first if need
+   * be; returns ms until the loop must look again: until the re-bootstrap
+   * trigger while a request is in flight or the broker is not connected yet
+   * (the answer, or the connection, wakes the loop).
    */
   #maybeUpdateMetadata(now: number): number {
     const c = this.#c;
-    if (this.#metadataInFlight) return Infinity;
-    const wait = c.metadata.timeToNextUpdate(now);
-    if (wait > 0) return wait;
-    const node = this.#anyNode(now);
-    if (node === null) return c.metadata.timeToNextUpdate(now) || 50;
-    if (!c.client.ready(node, now)) return Infinity; // woken when it connects or fails
+    const md = c.metadata;
+    // As Java's NetworkClient.handleRebootstrap: checked on every pass, even with a request in flight.
+    if (md.recovery.due(now)) this.#rebootstrap(now, "no metadata for metadata.recovery.rebootstrap.trigger.ms, or a broker asked for it");
+    if (this.#metadataInFlight) return md.recovery.timeToDue(now);
+    const wait = md.timeToNextUpdate(now);
+    if (wait > 0) return Math.min(wait, md.recovery.timeToDue(now));
+    md.recovery.attempting(now);
+    let node = c.client.leastLoadedNode(md.nodes, now);
+    // No known broker may be asked (all backing off after failures) and none is connected:
+    // go back to the bootstrap servers (Java's DefaultMetadataUpdater.maybeUpdate).
+    if (node === null && md.recovery.enabled && !md.nodes.some((n) => c.client.isConnected(n.id))) {
+      this.#rebootstrap(now, "no known broker can be reached");
+      node = c.client.leastLoadedNode(md.nodes, now);
+    }
+    if (node === null) return Math.min(md.timeToNextUpdate(now) || 50, md.recovery.timeToDue(now));
+    if (!c.client.ready(node, now)) return md.recovery.timeToDue(now); // woken when it connects or fails
     const { topics, partial } = c.metadata.topicsToRequest(now);
     this.#metadataInFlight = true;
     const request = { topics: topics.map((name) => ({ name })), allowAutoTopicCreation: true };
@@ -328,6 +341,25 @@ export class Sender {
   #backOffProducerId(): void {
     const c = this.#c;
     this.#producerIdRetryAt = Date.now() + backoffMs(this.#producerIdAttempts++, c.retryBackoffMs, c.retryBackoffMaxMs);
+  }
+
+  /**
+   * Forgets the learned brokers and goes back to `bootstrap.servers` (Java's
+   * `NetworkClient.handleRebootstrap`). Their connections close (requests on
+   * them fail as retriable disconnects). Unlike Java, those to the bootstrap
+   * addresses close too, quietly (no reconnect backoff): an old connection
+   * would still reach the old cluster, a new one resolves the address again.
+   */
+  #rebootstrap(now: number, why: string): void {
+    const c = this.#c;
+    const forgotten = c.metadata.rebootstrap(now);
+    if (forgotten.length > 0) {
+      c.logger.info("Re-bootstrapping: forgetting the known brokers", { why, brokers: forgotten.map((n) => `${n.id}@${n.host}:${n.port}`).join(",") });
+      const error = new ConnectionError("The producer re-bootstrapped: connections to the brokers it knew were closed");
+      for (const n of forgotten) c.client.disconnect(n.id, error);
+    }
+    // Also when nothing was learned yet: a bootstrap server that hung for the whole trigger time is left.
+    for (const n of c.metadata.bootstrapNodes) c.client.disconnect(n.id);
   }
 
   /** The least loaded known broker, falling back to the bootstrap addresses. */

@@ -28,6 +28,7 @@ const JAVA_NAMES = [
   "record-send-rate", "record-send-total", "record-error-rate", "record-error-total", "record-retry-rate",
   "record-retry-total", "batch-size-avg", "batch-size-max", "compression-rate-avg", "records-per-request-avg",
   "request-latency-avg", "request-latency-max", "requests-in-flight", "outgoing-byte-rate", "outgoing-byte-total",
+  "produce-throttle-time-avg", "produce-throttle-time-max",
   "buffer-total-bytes", "buffer-available-bytes", "bufferpool-wait-time-total", "bufferpool-wait-time-ns-total",
   "buffer-exhausted-total",
 ];

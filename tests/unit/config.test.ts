@@ -44,6 +44,8 @@ const JAVA_DEFAULTS: Record<string, unknown> = {
   "retry.backoff.max.ms": 1000,
   "metadata.max.age.ms": 300000,
   "metadata.max.idle.ms": 300000,
+  "metadata.recovery.strategy": "rebootstrap",
+  "metadata.recovery.rebootstrap.trigger.ms": 300000,
   "reconnect.backoff.ms": 50,
   "reconnect.backoff.max.ms": 1000,
   "connections.max.idle.ms": 540000,
@@ -132,6 +134,8 @@ const SAMPLES: Array<[string, unknown, unknown]> = [
   ["retry.backoff.max.ms", 20, 20],
   ["metadata.max.age.ms", 1000, 1000],
   ["metadata.max.idle.ms", 5000, 5000],
+  ["metadata.recovery.strategy", " NONE ", "none"],
+  ["metadata.recovery.rebootstrap.trigger.ms", 1000, 1000],
   ["reconnect.backoff.ms", 1, 1],
   ["reconnect.backoff.max.ms", 2, 2],
   ["connections.max.idle.ms", -1, -1],
@@ -369,6 +373,17 @@ describe("unknown and unsupported keys", () => {
     const config = resolveConfig({ bootstrapServers: "SSL://a:9093,SASL_SSL://b:9094" });
     expect(config.bootstrapServers).toEqual([{ host: "a", port: 9093 }, { host: "b", port: 9094 }]);
     expect(config.securityProtocol).toBe("PLAINTEXT");
+  });
+
+  test("metadata.recovery.strategy: none or rebootstrap, in any case; anything else names the key", () => {
+    expect(resolve({ "metadata.recovery.strategy": "REBOOTSTRAP" }).metadataRecoveryStrategy).toBe("rebootstrap");
+    expect(resolve({ metadataRecoveryStrategy: "none" }).metadataRecoveryStrategy).toBe("none");
+    configError(() => resolve({ "metadata.recovery.strategy": "retry" }), "metadata.recovery.strategy",
+      `Invalid value "retry" for "metadata.recovery.strategy": expected one of "none", "rebootstrap"`);
+    configError(() => resolve({ metadataRecoveryStrategy: 1 }), "metadata.recovery.strategy",
+      `Invalid value "1" for "metadataRecoveryStrategy": expected one of "none", "rebootstrap"`);
+    configError(() => resolve({ "metadata.recovery.rebootstrap.trigger.ms": -1 }), "metadata.recovery.rebootstrap.trigger.ms",
+      `Invalid value "-1" for "metadata.recovery.rebootstrap.trigger.ms": must be at least 0`);
   });
 
   test("socket buffer sizes, metrics push and DNS lookup are validated, then ignored with a note", () => {

@@ -37,13 +37,15 @@ describe("snapshot names", () => {
       "requests-in-flight",
       "outgoing-byte-rate",
       "outgoing-byte-total",
+      "produce-throttle-time-avg",
+      "produce-throttle-time-max",
       "buffer-total-bytes",
       "buffer-available-bytes",
       "bufferpool-wait-time-total",
       "bufferpool-wait-time-ns-total",
       "buffer-exhausted-total",
     ]) expect(names).toContain(n);
-    expect(names.length).toBe(20);
+    expect(names.length).toBe(22);
   });
 
   test("gauges pass through; the buffer pool wait time is in nanoseconds as in Java", () => {

@@ -11,11 +11,14 @@
  *
  * Brokers 1..n listen on 127.0.0.1:9100+id; the bootstrap address is
  * 127.0.0.1:9100 and answers like any broker. Responses use the flexible
- * versions a Kafka 4 broker picks: Metadata v12, Produce v11 (record errors,
- * KIP-951 leader hints and node endpoints), InitProducerId v4,
- * FindCoordinator v4, AddPartitionsToTxn v3, EndTxn v4.
+ * versions a Kafka 4 broker picks: Metadata v13 (KIP-1102's top-level error),
+ * Produce v11 (record errors, KIP-951 leader hints and node endpoints),
+ * InitProducerId v4, FindCoordinator v4, AddPartitionsToTxn v3, EndTxn v4. A test may move brokers ({@linkcode FakeCluster.addresses}),
+ * cut addresses off ({@linkcode FakeCluster.cutOff}) and decide how each
+ * Metadata request is answered ({@linkcode FakeCluster.onMetadata}).
  */
 
+import { ConnectionError } from "../../../src/errors.ts";
 import type { Connect } from "../../../src/socket.ts";
 import { AddPartitionsToTxn, ApiVersions, EndTxn, FindCoordinator, InitProducerId, Metadata, Produce } from "../../../src/protocol/index.ts";
 import { Reader } from "../../../src/protocol/reader.ts";
@@ -63,6 +66,8 @@ export interface ProduceAnswer {
 export interface ProduceRequestSeen {
   /** The broker it was sent to (-1 for the bootstrap address). */
   node: number;
+  /** The port it was sent to. */
+  port: number;
   version: number;
   acks: number;
   topics: Array<{ name: string; partitions: ProducedPartition[] }>;
@@ -70,7 +75,23 @@ export interface ProduceRequestSeen {
   respond(answer: ProduceAnswer): void;
 }
 
-const RANGES: Ranges = [[0, 3, 11], [3, 0, 12], [18, 0, 4], [22, 0, 4], [10, 0, 4], [24, 0, 3], [26, 0, 4]];
+/**
+ * How a Metadata request is answered: from the cluster's state, never (nor
+ * anything after it on that connection, as a stuck broker), or with a
+ * top-level error (v13).
+ */
+export type MetadataAnswer = "answer" | "hang" | { errorCode: number };
+
+/** A Metadata request the cluster received. */
+export interface MetadataRequestSeen {
+  /** The broker it was sent to (-1 for the bootstrap address). */
+  node: number;
+  /** The port it was sent to. */
+  port: number;
+  topics: readonly string[];
+}
+
+const RANGES: Ranges = [[0, 3, 11], [3, 0, 13], [18, 0, 4], [22, 0, 4], [10, 0, 4], [24, 0, 3], [26, 0, 4]];
 const APIS = [ApiVersions, Metadata, Produce, InitProducerId, FindCoordinator, AddPartitionsToTxn, EndTxn];
 const LEADER_NOT_AVAILABLE = 5;
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
@@ -111,10 +132,16 @@ export class FakeCluster {
   readonly metadataRequests: string[][] = [];
   /** The throttle time Metadata answers carry. */
   metadataThrottleMs = 0;
+  /** Decides how each Metadata request is answered (before {@linkcode holdMetadata} applies). */
+  onMetadata: (request: MetadataRequestSeen) => MetadataAnswer = () => "answer";
   /** Every socket opened, with the address it went to. */
   readonly sockets: Array<{ port: number; socket: MemorySocket }> = [];
   #holdMetadata = false;
   #heldMetadata: Array<() => void> = [];
+  /** Connections whose broker stopped answering (a Metadata request hung); set only by `#answer`. */
+  readonly #hung = new WeakSet<MemorySocket>();
+  /** Ports that refuse connections; changed only by {@linkcode cutOff}. */
+  readonly #refused = new Set<number>();
 
   constructor(options: { brokers?: number; topics: Record<string, FakePartition[]> }) {
     this.topics = options.topics;
@@ -124,6 +151,7 @@ export class FakeCluster {
 
   /** The `Connect` for the producer: one `MemorySocket` per connection. */
   readonly connect: Connect = async (options, handlers) => {
+    if (this.#refused.has(options.port)) throw new ConnectionError(`Connection to "${options.host}:${options.port}" refused`);
     const socket = new MemorySocket(APIS);
     this.sockets.push({ port: options.port, socket });
     const inner = await socket.connect(options, handlers);
@@ -132,12 +160,21 @@ export class FakeCluster {
       write: (chunk) => {
         const before = socket.frames.length;
         const written = inner.write(chunk);
-        for (const f of socket.frames.slice(before)) setTimeout(() => this.#answer(socket, node, f), 0);
+        for (const f of socket.frames.slice(before)) setTimeout(() => this.#answer(socket, node, options.port, f), 0);
         return written;
       },
       close: () => inner.close(),
     };
   };
+
+  /**
+   * The addresses on `ports` go away: connections to them are refused from
+   * now on, and the open ones are closed by the broker.
+   */
+  cutOff(ports: readonly number[]): void {
+    for (const port of ports) this.#refused.add(port);
+    for (const s of this.sockets) if (this.#refused.has(s.port)) s.socket.peerClose(new ConnectionError("Connection reset by peer"));
+  }
 
   /** From now on Metadata answers wait (true), or the held ones go out (false). */
   holdMetadata(on: boolean): void {
@@ -155,8 +192,8 @@ export class FakeCluster {
     return -1;
   }
 
-  #answer(socket: MemorySocket, node: number, f: RequestFrame): void {
-    if (socket.closed) return;
+  #answer(socket: MemorySocket, node: number, port: number, f: RequestFrame): void {
+    if (socket.closed || this.#hung.has(socket)) return;
     const r = new Reader(f.body);
     switch (f.apiKey) {
       case ApiVersions.key:
@@ -171,15 +208,18 @@ export class FakeCluster {
           return name ?? "";
         });
         this.metadataRequests.push(topics);
+        const answer = this.onMetadata({ node, port, topics });
+        if (answer === "hang") return void this.#hung.add(socket);
+        const errorCode = answer === "answer" ? 0 : answer.errorCode;
         const deliver = () => {
-          if (!socket.closed) socket.deliver(response(f.correlationId, (w) => this.#writeMetadata(w, topics), true));
+          if (!socket.closed) socket.deliver(response(f.correlationId, (w) => this.#writeMetadata(w, topics, f.apiVersion, errorCode), true));
         };
         if (this.#holdMetadata) this.#heldMetadata.push(deliver);
         else deliver();
         return;
       }
       case Produce.key:
-        return this.#produce(socket, node, f, r);
+        return this.#produce(socket, node, port, f, r);
       case FindCoordinator.key: {
         r.int8(); // key type
         const keys = r.compactArray((r) => r.compactString());
@@ -210,7 +250,7 @@ export class FakeCluster {
     }
   }
 
-  #writeMetadata(w: Writer, topics: readonly string[]): void {
+  #writeMetadata(w: Writer, topics: readonly string[], version: number, errorCode: number): void {
     w.int32(this.metadataThrottleMs);
     w.compactArray(this.brokerIds, (w, id) => {
       const a = this.addresses.get(id)!;
@@ -230,10 +270,11 @@ export class FakeCluster {
       });
       w.int32(-2147483648).uvarint(0);
     });
+    if (version >= 13) w.int16(errorCode);
     w.uvarint(0);
   }
 
-  #produce(socket: MemorySocket, node: number, f: RequestFrame, r: Reader): void {
+  #produce(socket: MemorySocket, node: number, port: number, f: RequestFrame, r: Reader): void {
     r.compactNullableString(); // transactional id
     const acks = r.int16();
     r.int32(); // timeout
@@ -252,6 +293,7 @@ export class FakeCluster {
     let answered = false;
     const seen: ProduceRequestSeen = {
       node,
+      port,
       version: f.apiVersion,
       acks,
       topics,

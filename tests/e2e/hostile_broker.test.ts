@@ -28,7 +28,7 @@ import { beforeAll, describe, test } from "bun:test";
 import { cluster, createTopic, kcatRead, uniqueTopic } from "../helpers/kafka.ts";
 import { FAULTS, type Fault, HOSTILE_TIMEOUTS as TIMEOUTS } from "../helpers/hostile_connect.ts";
 import { ensureDist, type RunResult, runScript, type Runtime, RUNTIMES } from "../helpers/runtimes.ts";
-import type { HostileReport } from "./scenarios/hostile.ts";
+import type { HostileReport } from "./scenarios/hostile_report.ts";
 
 const SCENARIO = "tests/e2e/scenarios/hostile.ts";
 /** The share of response frames corrupted (`EDGEKAFKA_HOSTILE_RATE` overrides it, to hunt harder). */

@@ -29,6 +29,7 @@ import { type CALLBACK, ProducerBatch, type RecordListener } from "./batch.ts";
 import { Drainer, type ReadyResult, type SequenceGate } from "./drain.ts";
 import { PartitionDeques } from "./partition_deque.ts";
 import { StickyPartitioner } from "./partitioner.ts";
+import { CompressionRatioEstimator } from "./compression_ratio.ts";
 
 export type { ReadyResult, SequenceGate } from "./drain.ts";
 
@@ -49,6 +50,12 @@ export interface AccumulatorOptions {
   guaranteeMessageOrder: boolean;
   /** Told of every record outcome (interceptors); shared by all batches. */
   listener?: RecordListener | null;
+  /**
+   * Batches are compressed (`compression.type` is not `none`): their slabs
+   * are sized by the compression ratio estimate, so they fill to
+   * `batch.size` after compression (see `compression_ratio.ts`).
+   */
+  compressed?: boolean;
 }
 
 /** One record for {@linkcode RecordAccumulator.append}: where it goes, its serialized fields, how it settles. */
@@ -148,10 +155,13 @@ export class RecordAccumulator {
   readonly #appended: Mutable<Appended>;
   readonly #needsMemory: Mutable<NeedsMemory> = { kind: "needs-memory", recordSize: 0, batchSize: 0 };
   readonly #tooLarge: Mutable<TooLarge> = { kind: "too-large", recordSize: 0 };
+  /** Compression ratio per topic (null without compression); batches report to it when sealed. */
+  readonly #estimator: CompressionRatioEstimator | null;
 
   constructor(options: AccumulatorOptions, pool: BufferPool) {
     this.#options = options;
     this.#pool = pool;
+    this.#estimator = options.compressed ? new CompressionRatioEstimator() : null;
     this.#drainer = new Drainer(options, this.#deques, (topic) => this.#sticky.get(topic));
     this.#appended = { kind: "appended", batch: null!, recordSize: 0, newBatch: false, full: false };
   }
@@ -161,9 +171,23 @@ export class RecordAccumulator {
     return this.#incomplete;
   }
 
-  /** Size a batch for a record of `recordSize` bytes needs. */
-  batchSizeFor(recordSize: number): number {
-    return Math.max(this.#options.batchSize, BATCH_HEADER_SIZE + recordSize);
+  /**
+   * Size a new batch of `topic` for a record of `recordSize` bytes needs:
+   * `batch.size`, or with compression as many uncompressed bytes as should
+   * compress to about `batch.size` (capped by `max.request.size` and
+   * `buffer.memory`), and at least what the record needs.
+   */
+  batchSizeFor(recordSize: number, topic: string): number {
+    const { batchSize, maxRequestSize } = this.#options;
+    const target = this.#estimator === null
+      ? batchSize
+      : this.#estimator.slabSize(topic, batchSize, Math.min(maxRequestSize, this.#pool.totalMemory));
+    return Math.max(target, BATCH_HEADER_SIZE + recordSize);
+  }
+
+  /** The compression ratio estimate for `topic` (1 without compression). */
+  compressionEstimate(topic: string): number {
+    return this.#estimator?.estimate(topic) ?? 1;
   }
 
   /** The sticky partition for the next unkeyed record of `topic`. */
@@ -189,7 +213,7 @@ export class RecordAccumulator {
       const size = this.#writer.measure(key, value, headers, 0, 0);
       if (BATCH_HEADER_SIZE + size > max) return this.#refuse(size, slab);
       if (slab === null) {
-        const batchSize = this.batchSizeFor(size);
+        const batchSize = this.batchSizeFor(size, topic);
         slab = this.#pool.tryAllocate(batchSize);
         if (slab === null) {
           this.#needsMemory.recordSize = size;
@@ -199,6 +223,7 @@ export class RecordAccumulator {
       }
       batch = new ProducerBatch(topic, partition, slab, context.now);
       batch.listener = this.#options.listener ?? null;
+      batch.estimator = this.#estimator;
       appended = batch.tryAppend(this.#writer, max, timestamp, key, value, headers, resolve, reject);
       dq.push(batch);
       this.#incomplete.add(batch);
@@ -291,6 +316,8 @@ export class RecordAccumulator {
     }
     big.markSplit(parts);
     this.release(big);
+    // As Java: the estimate let this batch grow too large; start again from its real ratio.
+    this.#estimator?.set(big.topic, Math.max(1, big.compressionRatio));
     // In front of everything queued (these records were sent before them), behind lower-sequence retries.
     this.#deques.get(big.topic, big.partition).putBack(parts);
     for (const p of parts) p.lastAttemptMs = now;

@@ -16,6 +16,7 @@ import {
   writeBatchHeader,
 } from "../protocol/record_batch.ts";
 import type { RecordMetadata, SendCallback } from "../serde.ts";
+import { COMPRESSION_RATE_ESTIMATION_FACTOR, type CompressionRatioEstimator } from "./compression_ratio.ts";
 
 /**
  * Marks a record settled through a {@linkcode SendCallback}: `tryAppend`
@@ -107,6 +108,8 @@ export class ProducerBatch {
   pooled = true;
   /** Told of every record's outcome; shared by all batches of a producer. */
   listener: RecordListener | null = null;
+  /** Told the ratio of the first compressed seal (the accumulator's; null for split parts). */
+  estimator: CompressionRatioEstimator | null = null;
 
   constructor(topic: string, partition: number, slab: Uint8Array, now: number) {
     this.topic = topic;
@@ -119,6 +122,18 @@ export class ProducerBatch {
   /** Bytes of the batch as sent uncompressed (header + records). */
   get sizeInBytes(): number {
     return this.#pos;
+  }
+
+  /**
+   * Bytes the batch is expected to take on the wire, as Java's
+   * `estimatedSizeInBytes`: the sealed size once sealed, else the
+   * uncompressed size scaled by the compression ratio estimate.
+   */
+  get estimatedSizeInBytes(): number {
+    if (this.#sealed !== null) return this.#sealed.length;
+    if (this.estimator === null) return this.#pos;
+    const ratio = this.estimator.estimate(this.topic) * COMPRESSION_RATE_ESTIMATION_FACTOR;
+    return BATCH_HEADER_SIZE + Math.ceil((this.#pos - BATCH_HEADER_SIZE) * Math.min(1, ratio));
   }
 
   /** Whether the slab has no room left for a typical record. */
@@ -195,6 +210,9 @@ export class ProducerBatch {
       wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
       wire.set(packed, BATCH_HEADER_SIZE);
       attributes |= compressor.codec;
+      if (this.#sealed === null && this.#pos > BATCH_HEADER_SIZE) {
+        this.estimator?.update(this.topic, packed.length / (this.#pos - BATCH_HEADER_SIZE));
+      }
     }
     writeBatchHeader(wire, {
       attributes,

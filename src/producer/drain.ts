@@ -153,7 +153,7 @@ export class Drainer {
       const first = dq?.first;
       if (first === undefined || dq!.muted) continue;
       if (this.#backingOff(first, metadata, now)) continue;
-      const sealedSize = first.sizeInBytes;
+      const sealedSize = first.estimatedSizeInBytes;
       if (size + sealedSize > maxRequestSize && ready.length > 0) {
         // No room left in this request: the next drain starts here.
         i = (i + parts.length - 1) % parts.length;

@@ -85,6 +85,7 @@ export class ProducerEngine {
       availabilityTimeoutMs: config.partitionerAvailabilityTimeoutMs,
       // As Java's guaranteeMessageOrder: one request in flight per connection means order is promised.
       guaranteeMessageOrder: config.maxInFlightRequestsPerConnection === 1,
+      compressed: compressor !== null,
       listener: this.#interceptors.isEmpty ? null : (_b, _i, error, md) => this.#interceptors.onAcknowledgement(md, error),
     }, this.#pool);
     this.#client = new NetworkClient({

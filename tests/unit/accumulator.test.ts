@@ -160,7 +160,7 @@ describe("append", () => {
     expect(acc.incomplete.size).toBe(1);
     const [sent] = drainOne(1, 10);
     acc.release(sent!);
-    const slab = pool.tryAllocate(acc.batchSizeFor(R))!;
+    const slab = pool.tryAllocate(acc.batchSizeFor(R, "t"))!;
     expect(slab.length).toBe(BATCH);
     expect(add(0, 20, V40, { slab })).toMatchObject(appended(R, true, false));
     expect(acc.queued("t", 0)[0]!.slab).toBe(slab);

@@ -19,7 +19,17 @@ import { setDefaultPlatform } from "./src/platform.ts";
 setDefaultPlatform(autoPlatform);
 
 export { Producer } from "./src/producer.ts";
-export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer/api_types.ts";
+export { TransactionalApi } from "./src/producer/transactional.ts";
+export type {
+  CloseOptions,
+  SendableRecord,
+  SendAllOptions,
+  SendAllResult,
+  SendOptions,
+  TopicPartitionInfo,
+  TypedProducerOptions,
+  WritableOptions,
+} from "./src/producer/api_types.ts";
 export type { ProducerOptions, ResolvedConfig } from "./src/config.ts";
 export { CONFIG_KEYS, configTableMarkdown } from "./src/config.ts";
 export type { ConfigKey } from "./src/config_keys.ts";

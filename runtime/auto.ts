@@ -16,6 +16,7 @@
 import type { Platform, PlatformCodecs } from "../src/platform.ts";
 import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
+import { yieldFor } from "./yield.ts";
 import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
 
 /**
@@ -132,6 +133,9 @@ function earlyCodecs(): PlatformCodecs | undefined {
   return early ?? undefined;
 }
 
+/** The current runtime's yield, picked on first use. */
+let yieldHere: (() => Promise<void>) | undefined;
+
 /**
  * The current runtime's platform, loaded on first use: `connect` loads it
  * (a producer connects before it compresses anything), and `codecs` are the
@@ -151,4 +155,5 @@ export const autoPlatform: Platform = Object.freeze({
   get codecs(): PlatformCodecs | undefined {
     return loaded?.codecs ?? earlyCodecs();
   },
+  yieldToEventLoop: () => (yieldHere ??= yieldFor(detectRuntime()))(),
 });

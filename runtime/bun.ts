@@ -34,6 +34,7 @@ import {
 } from "./socket_errors.ts";
 import type { Platform } from "../src/platform.ts";
 import { isTlsFailure, serverName, tlsFailed, trustedCa } from "./tls.ts";
+import { yieldFor } from "./yield.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /**
@@ -372,4 +373,4 @@ class BunTcpSocket implements Socket {
  * console.assert(platform.name === "bun" && platform.codecs?.gzip !== undefined);
  * ```
  */
-export const platform: Platform = Object.freeze({ name: "bun", connect, codecs: zlibCodecs });
+export const platform: Platform = Object.freeze({ name: "bun", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("bun") });

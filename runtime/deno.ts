@@ -35,6 +35,7 @@ import {
 } from "./socket_errors.ts";
 import type { Platform } from "../src/platform.ts";
 import { isTlsFailure, tlsFailed, trustedCa } from "./tls.ts";
+import { yieldFor } from "./yield.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /** The part of `Deno.Conn` used here (tsc has no Deno lib, so declared locally). */
@@ -351,4 +352,4 @@ function closeQuietly(conn: DenoConn): void {
  * console.assert(platform.name === "deno" && platform.codecs?.gzip !== undefined);
  * ```
  */
-export const platform: Platform = Object.freeze({ name: "deno", connect, codecs: zlibCodecs });
+export const platform: Platform = Object.freeze({ name: "deno", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("deno") });

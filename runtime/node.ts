@@ -34,6 +34,7 @@ import {
 } from "./socket_errors.ts";
 import type { Platform } from "../src/platform.ts";
 import { isTlsFailure, serverName, tlsFailed, trustedCa } from "./tls.ts";
+import { yieldFor } from "./yield.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /**
@@ -244,4 +245,4 @@ class NodeSocket implements Socket {
  * console.assert(platform.name === "node" && platform.codecs?.gzip !== undefined);
  * ```
  */
-export const platform: Platform = Object.freeze({ name: "node", connect, codecs: zlibCodecs });
+export const platform: Platform = Object.freeze({ name: "node", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("node") });

@@ -69,6 +69,11 @@ export interface ProducerOptions {
   bufferMemory?: number;
   /** `max.block.ms` (default 60000): how long `send()` may wait for metadata or memory. */
   maxBlockMs?: number;
+  /**
+   * `max.queued.records` (default 2147483647, no cap): records that may wait for metadata or
+   * buffer memory; a send beyond it fails at once with `BufferExhaustedError` (edgekafka only).
+   */
+  maxQueuedRecords?: number;
   /** `request.timeout.ms` (default 30000): how long to wait for a response. */
   requestTimeoutMs?: number;
   /** `delivery.timeout.ms` (default 120000): bound on reporting a send's outcome; ≥ linger + request timeout. */
@@ -177,6 +182,8 @@ export interface ResolvedConfig {
   readonly bufferMemory: number;
   /** `max.block.ms`: how long `send()` waits for metadata or buffer memory. */
   readonly maxBlockMs: number;
+  /** `max.queued.records`: records that may wait for metadata or memory before sends fail at once. */
+  readonly maxQueuedRecords: number;
   /** `request.timeout.ms`: how long a request waits for its response. */
   readonly requestTimeoutMs: number;
   /** Raised to `lingerMs + requestTimeoutMs` when not set and smaller. */

@@ -102,6 +102,8 @@ const ROWS: Row[] = [
   ["buffer.memory", "bufferMemory", "integer ≥ 0", 33554432, integer(0, Number.MAX_SAFE_INTEGER),
     "Bytes for records waiting to be sent; send() waits up to max.block.ms for room."],
   ["max.block.ms", "maxBlockMs", ms, 60000, duration(), "How long send() and transaction calls may wait for metadata or memory."],
+  ["max.queued.records", "maxQueuedRecords", "integer 1…2147483647", INT_MAX, int(1),
+    "Records that may wait for metadata or memory before send() fails more at once with BufferExhaustedError (edgekafka); pace with ready()/sendAll()/writable()."],
   ["request.timeout.ms", "requestTimeoutMs", ms, 30000, int(), "How long to wait for a broker's response."],
   ["delivery.timeout.ms", "deliveryTimeoutMs", ms, 120000, int(),
     "Bound on reporting the outcome of send(); at least linger.ms + request.timeout.ms."],

@@ -76,6 +76,11 @@ export interface Platform {
   readonly connect: Connect;
   /** Native codecs; read at each use, so a platform may fill them in once it has loaded them. */
   readonly codecs?: PlatformCodecs;
+  /**
+   * One turn of the event loop in which socket I/O runs (`sendAll` and
+   * `writable()` yield with it while they send); default a 0 ms timer.
+   */
+  readonly yieldToEventLoop?: () => Promise<void>;
 }
 
 /** The platform producers use when none is given; set once by `mod.ts`. */
@@ -121,6 +126,7 @@ export function resolvePlatform(given: Platform | null, connect: Connect | null)
   return {
     name: platform.name,
     connect,
+    yieldToEventLoop: platform.yieldToEventLoop,
     get codecs() {
       return platform.codecs;
     },

@@ -8,13 +8,22 @@
  */
 
 import { configFromProperties, type ProducerOptions, type ResolvedConfig, resolveConfig } from "./config.ts";
-import { TransactionStateError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./producer/api_types.ts";
+import type {
+  CloseOptions,
+  SendableRecord,
+  SendAllOptions,
+  SendAllResult,
+  SendOptions,
+  TopicPartitionInfo,
+  TypedProducerOptions,
+  WritableOptions,
+} from "./producer/api_types.ts";
+import { Backpressure } from "./producer/backpressure.ts";
 import { CALLBACK } from "./producer/batch.ts";
 import { ProducerEngine } from "./producer/engine.ts";
 import { closedError, type SendPipeline } from "./producer/pipeline.ts";
-import type { GroupMetadata, TransactionManager, TransactionOffsets } from "./producer/transactions.ts";
+import { TransactionalApi } from "./producer/transactional.ts";
 import type { Bytes, ProducerRecord, RecordMetadata, SendCallback } from "./serde.ts";
 
 /**
@@ -32,7 +41,7 @@ import type { Bytes, ProducerRecord, RecordMetadata, SendCallback } from "./serd
  * console.log(md.partition, md.offset);
  * ```
  */
-export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
+export class Producer<K = Bytes, V = Bytes> extends TransactionalApi implements AsyncDisposable {
   /**
    * The resolved configuration (Java defaults filled in).
    *
@@ -49,8 +58,8 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
   readonly #engine: ProducerEngine;
   /** The engine's pipeline, kept here for the hot path of `send()`. */
   readonly #pipeline: SendPipeline;
-  /** Set by `close()`: sends are refused. */
-  #closed = false;
+  /** `bufferFull`, `ready()`, `sendAll()`, `writable()`. */
+  readonly #backpressure: Backpressure<K, V>;
   /** The one close sequence, started by the first `close()`. */
   #closing: Promise<void> | null = null;
 
@@ -81,10 +90,20 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * ```
    */
   constructor(options: TypedProducerOptions<K, V>) {
-    const config = (this.config = resolveConfig(options as ProducerOptions));
+    const config = resolveConfig(options as ProducerOptions);
+    const engine = new ProducerEngine(config);
+    super(engine);
+    this.config = config;
     this.#logger = config.logger;
-    this.#engine = new ProducerEngine(config);
-    this.#pipeline = this.#engine.pipeline;
+    this.#engine = engine;
+    this.#pipeline = engine.pipeline;
+    const host = {
+      send: (r: SendableRecord<K, V>, cb: SendCallback, topic?: string) =>
+        engine.closed ? this.send(r as ProducerRecord<K, V>, cb) : engine.pipeline.send(r as ProducerRecord<unknown, unknown>, cb, CALLBACK, undefined, topic),
+      flush: () => this.flush(),
+      closed: () => engine.closed,
+    };
+    this.#backpressure = new Backpressure(host, this.#pipeline, this.#engine.yieldToEventLoop);
   }
 
   /**
@@ -153,7 +172,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
     const r = record as ProducerRecord<unknown, unknown>;
     if (typeof callbackOrOptions === "function") {
       const cb = callbackOrOptions;
-      if (this.#closed) {
+      if (this.#engine.closed) {
         return void queueMicrotask(() => {
           try {
             cb(closedError(), null);
@@ -162,13 +181,108 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
           }
         });
       }
-      this.#pipeline.send(r, cb, CALLBACK, (e) => cb(e, null), maybeOptions?.signal);
+      this.#pipeline.send(r, cb, CALLBACK, maybeOptions?.signal);
       return;
     }
-    if (this.#closed) return Promise.reject(closedError());
+    if (this.#engine.closed) return Promise.reject(closedError());
     return new Promise<RecordMetadata>((resolve, reject) => {
-      this.#pipeline.send(r, resolve, reject, reject, callbackOrOptions?.signal);
+      this.#pipeline.send(r, resolve, reject, callbackOrOptions?.signal);
     });
+  }
+
+  /**
+   * True while records wait for buffer memory (or too many wait for
+   * metadata): a loop should `await ready()` before it sends more, as Java's
+   * `send()` would block. A field read, cheap on every record.
+   *
+   * @example A hand-written loop within `buffer.memory`
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * for (let i = 0; i < 1_000_000; i++) {
+   *   if (producer.bufferFull) await producer.ready();
+   *   producer.send({ topic: "events", value: `event ${i}` }, (error) => error && console.error(error.message));
+   * }
+   * ```
+   */
+  get bufferFull(): boolean {
+    return this.#backpressure.full;
+  }
+
+  /**
+   * Resolves once `bufferFull` is false (at once if it is; one promise
+   * shared by all callers), or rejects with `signal.reason` if it aborts.
+   *
+   * @example Usage
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * await producer.ready(AbortSignal.timeout(1_000)); // nothing waits: at once
+   * console.assert(!producer.bufferFull);
+   * ```
+   */
+  ready(signal?: AbortSignal): Promise<void> {
+    return this.#backpressure.ready(signal);
+  }
+
+  /**
+   * *The* way to produce fast: sends every record of `records` (an array, a
+   * generator, an async iterable), pausing while `bufferFull` and yielding
+   * to the event loop, so memory stays within `buffer.memory`. As Java's
+   * send loop, every record sent settles: it resolves with the count once
+   * all were acknowledged, or rejects with the first failure once all have
+   * settled (`onDelivery` sees each outcome). It stops taking records when
+   * `signal` aborts or the producer closes.
+   *
+   * @example Ten million records
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * function* records() {
+   *   for (let i = 0; i < 10_000_000; i++) yield { key: `k${i % 100}`, value: `event ${i}` };
+   * }
+   * const { count } = await producer.sendAll(records(), { topic: "events" });
+   * ```
+   *
+   * @example Nothing to send
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * console.assert((await producer.sendAll([])).count === 0);
+   * ```
+   */
+  sendAll(records: Iterable<SendableRecord<K, V>> | AsyncIterable<SendableRecord<K, V>>, options?: SendAllOptions): Promise<SendAllResult> {
+    return this.#backpressure.sendAll(records, options);
+  }
+
+  /**
+   * A `WritableStream` of records: each `write()` waits while `bufferFull`,
+   * so `readable.pipeTo(producer.writable())` is paced by `buffer.memory`.
+   * `close()` flushes and rejects with the first failed record if any; a
+   * write after a failure rejects with it (which errors the stream).
+   *
+   * @example Piping a stream
+   * ```ts ignore
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * const events = new ReadableStream<{ value: string }>({
+   *   start(controller) {
+   *     for (const value of ["a", "b", "c"]) controller.enqueue({ value });
+   *     controller.close();
+   *   },
+   * });
+   * await events.pipeTo(producer.writable({ topic: "events" })); // all delivered when it resolves
+   * ```
+   *
+   * @example Closing an unused stream
+   * ```ts
+   * import { Producer } from "@edgekafka/producer";
+   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
+   * await producer.writable({ topic: "events" }).close();
+   * ```
+   */
+  writable(options?: WritableOptions): WritableStream<SendableRecord<K, V>> {
+    return this.#backpressure.writable(options);
   }
 
   /**
@@ -208,7 +322,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * ```
    */
   async partitionsFor(topic: string, options: SendOptions = {}): Promise<TopicPartitionInfo[]> {
-    if (this.#closed) throw closedError();
+    if (this.#engine.closed) throw closedError();
     await this.#pipeline.waitForTopic(topic, options.signal);
     return this.#engine.partitions(topic).map((p) => ({ topic, ...p }));
   }
@@ -226,147 +340,6 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    */
   metrics(): Record<string, number> {
     return this.#engine.metrics();
-  }
-
-  /**
-   * Gets the producer id for `transactional.id`, fencing any older producer
-   * with the same id, and finishes what it left open. Call once, first.
-   *
-   * @example Usage
-   * ```ts ignore
-   * import { Producer } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
-   * await producer.initTransactions(); // an older "orders-writer-1" is now fenced
-   * ```
-   *
-   * @example Without `transactional.id` it throws
-   * ```ts
-   * import { Producer, TransactionStateError } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"] });
-   * const error = await producer.initTransactions().catch((e) => e);
-   * console.assert(error instanceof TransactionStateError);
-   * ```
-   */
-  async initTransactions(): Promise<void> {
-    return this.#txn("initTransactions").initTransactions();
-  }
-
-  /**
-   * Starts a transaction: records sent until commit or abort belong to it.
-   *
-   * @example Usage
-   * ```ts ignore
-   * import { Producer } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
-   * await producer.initTransactions();
-   * producer.beginTransaction();
-   * await producer.send({ topic: "orders", key: "order-1", value: "created" });
-   * await producer.commitTransaction();
-   * ```
-   */
-  beginTransaction(): void {
-    this.#txn("beginTransaction").beginTransaction();
-  }
-
-  /**
-   * Commits consumed offsets with the transaction (consume-transform-produce):
-   * `offsets[topic][partition]` is the next offset to consume.
-   *
-   * @example Usage
-   * ```ts ignore
-   * import { Producer } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "enricher-1" });
-   * await producer.initTransactions();
-   * producer.beginTransaction();
-   * await producer.send({ topic: "orders-enriched", key: "order-1", value: "enriched" });
-   * // The input record was orders-0 at offset 41: the group goes on from 42 once this commits.
-   * await producer.sendOffsetsToTransaction({ orders: { 0: 42n } }, "enricher-group");
-   * await producer.commitTransaction();
-   * ```
-   */
-  async sendOffsetsToTransaction(offsets: TransactionOffsets, groupMetadata: GroupMetadata): Promise<void> {
-    return this.#txn("sendOffsetsToTransaction").sendOffsetsToTransaction(offsets, groupMetadata);
-  }
-
-  /**
-   * Sends every record of the transaction, then commits it.
-   *
-   * @example Usage
-   * ```ts ignore
-   * import { Producer } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
-   * await producer.initTransactions();
-   * producer.beginTransaction();
-   * producer.send({ topic: "orders", value: "a" }, () => {});
-   * producer.send({ topic: "orders", value: "b" }, () => {});
-   * await producer.commitTransaction(); // both records are delivered first, then committed
-   * ```
-   */
-  async commitTransaction(): Promise<void> {
-    return this.#txn("commitTransaction").commitTransaction();
-  }
-
-  /**
-   * Aborts the transaction: unsent records fail, sent ones are discarded by readers.
-   *
-   * @example Usage
-   * ```ts ignore
-   * import { Producer } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "orders-writer-1" });
-   * await producer.initTransactions();
-   * producer.beginTransaction();
-   * try {
-   *   await producer.send({ topic: "orders", value: "a" });
-   *   throw new Error("the order is invalid");
-   * } catch {
-   *   await producer.abortTransaction(); // read_committed consumers never see "a"
-   * }
-   * ```
-   */
-  async abortTransaction(): Promise<void> {
-    return this.#txn("abortTransaction").abortTransaction();
-  }
-
-  /**
-   * Runs `fn` in a transaction: commits if it resolves, aborts (and rethrows)
-   * if it throws or the commit fails.
-   *
-   * @example Usage
-   * ```ts ignore
-   * import { Producer } from "@edgekafka/producer";
-   * await using producer = new Producer({ bootstrapServers: ["127.0.0.1:9092"], transactionalId: "enricher-1" });
-   * await producer.initTransactions();
-   * await producer.transaction(async (tx) => {
-   *   await tx.send({ topic: "out", value: "v" });
-   *   await tx.sendOffsetsToTransaction({ in: { 0: 42n } }, "my-group");
-   * });
-   * ```
-   */
-  async transaction<T>(fn: (tx: this) => Promise<T> | T): Promise<T> {
-    this.beginTransaction();
-    let result: T;
-    try {
-      result = await fn(this);
-      await this.commitTransaction();
-    } catch (error) {
-      const state = this.#engine.transactions!.state;
-      if (state === "IN_TRANSACTION" || state === "ABORTABLE_ERROR" || state === "COMMITTING") {
-        await this.abortTransaction().catch((e) => this.#logger.warn("Abort after a failed transaction failed", { error: String(e) }));
-      }
-      throw error;
-    }
-    return result;
-  }
-
-  #txn(method: string): TransactionManager {
-    if (this.#closed) throw closedError();
-    const transactions = this.#engine.transactions;
-    if (transactions === null) {
-      throw new TransactionStateError(
-        `Cannot call ${method}(): transactions need the "transactional.id" configuration (and idempotence)`,
-      );
-    }
-    return transactions;
   }
 
   /**
@@ -391,7 +364,7 @@ export class Producer<K = Bytes, V = Bytes> implements AsyncDisposable {
    * ```
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.#closed = true;
+    this.#engine.closed = true;
     this.#closing ??= this.#engine.close(options.timeoutMs ?? Infinity);
     return this.#closing;
   }

@@ -8,8 +8,9 @@
 // - latency is per record: from just after its payload was generated (where Java takes sendStartMs,
 //   just before send()) to the moment the send() that carried it resolved. Every record of one send()
 //   therefore gets that send's completion time;
-// - backpressure: at most `buffer.memory` bytes outstanding (value + 64 bytes per record, the
-//   perf tool's SendGate account), the bound Java's blocking send() gives; the loop resumes at 3/4.
+// - backpressure: at most `buffer.memory` bytes outstanding (value + 64 bytes per record, counted
+//   here: these clients have no buffer signal), the bound Java's blocking send() gives; the loop
+//   resumes at 3/4.
 //
 // How the client is driven (the way these clients are meant to be used for throughput): records are
 // collected into arrays of `partitions × floor(batch.size / (record size + 10))` records (one
@@ -28,7 +29,7 @@ import { Buffer } from "node:buffer";
 import { PerfStats } from "../out/dist/cli/tools/perf_stats.js";
 import { PayloadGenerator } from "../out/dist/cli/tools/random.js";
 
-const RECORD_OVERHEAD = 64; // the perf tool's SendGate account per record
+const RECORD_OVERHEAD = 64; // bytes counted per record besides its value
 const WIRE_OVERHEAD = 10; // a record's varints and attributes in a v2 batch (about 8-10 bytes)
 
 function parseArgs(argv) {

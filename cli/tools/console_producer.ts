@@ -6,9 +6,10 @@
  * `console_options.ts`).
  *
  * Memory stays bounded whatever the input size: lines are sent as they are
- * read, and reading stops while the records outstanding reach
- * `buffer.memory` (the {@linkcode SendGate}), as Java's blocking `send()`
- * makes it stop. `--sync` waits for each record's acknowledgement.
+ * read, and reading stops while the producer's buffer is full
+ * (`producer.bufferFull`, then `await producer.ready()`: `buffer.memory` is
+ * used up), as Java's blocking `send()` makes it stop. `--sync` waits for
+ * each record's acknowledgement.
  *
  * On a terminal a `>` prompt is printed before each line is read. At end of
  * input (or on Ctrl-C, like Java's shutdown hook) the producer is closed,
@@ -27,7 +28,6 @@ import { UsageError } from "./args.ts";
 import { CONSOLE_TOOL, type ConsoleConfig, consoleConfig, consoleHelp } from "./console_options.ts";
 import { createToolProducer, errorText, type ToolContext } from "./io.ts";
 import { LineParseError, LineRecordParser, lineReaderConfig, LineSplitter } from "./line_reader.ts";
-import { SendGate } from "./send_gate.ts";
 
 /** Failed sends printed one by one before the rest are only counted. */
 const MAX_ERRORS_SHOWN = 100;
@@ -78,7 +78,6 @@ class ConsoleRun {
   readonly #config: ConsoleConfig;
   readonly #parser: LineRecordParser;
   readonly #producer: Producer;
-  readonly #gate: SendGate;
   readonly #ignoreError: boolean;
   readonly #start = performance.now();
   #sent = 0;
@@ -95,7 +94,6 @@ class ConsoleRun {
     this.#config = config;
     this.#parser = parser;
     this.#producer = producer;
-    this.#gate = new SendGate(producer.config.bufferMemory, ctx.io.yieldToEventLoop);
     this.#ignoreError = config.readerProps["ignore.error"]?.trim().toLowerCase() === "true";
   }
 
@@ -158,18 +156,16 @@ class ConsoleRun {
       return false;
     }
     if (this.#config.sync) return this.#sendSync(record);
-    const gate = this.#gate;
-    const size = gate.sizeOf(record.key, record.value, headerBytes(record));
     // The callback keeps the sizes only, not the record (whose views pin stdin chunks).
     const keyLength = record.key?.length ?? -1;
     const valueLength = record.value?.length ?? -1;
     this.#sent++;
-    this.#producer.send(record, (error) => {
-      gate.done(size);
+    const producer = this.#producer;
+    producer.send(record, (error) => {
       if (error === null) this.#acked++;
       else this.#onError(keyLength, valueLength, error);
     });
-    return gate.add(size) ? gate.pause().then(() => true) : true;
+    return producer.bufferFull ? producer.ready().then(() => true) : true;
   }
 
   async #sendSync(record: ProducerRecord<Uint8Array, Uint8Array>): Promise<boolean> {
@@ -206,11 +202,4 @@ class ConsoleRun {
         `in ${seconds.toFixed(2)} s (${rate} records/s) to topic ${this.#config.topic}${why}\n`,
     );
   }
-}
-
-function headerBytes(record: ProducerRecord<Uint8Array, Uint8Array>): number {
-  if (record.headers === undefined) return 0;
-  let n = 0;
-  for (const [key, value] of record.headers as ReadonlyArray<readonly [string, Uint8Array | null]>) n += key.length + (value?.length ?? 0);
-  return n;
 }

@@ -7,9 +7,10 @@
  *
  * The send loop is Java's: one `send(record, callback)` per record, no
  * waiting for acknowledgements, so many sends are in flight. Where Java's
- * `send()` would block on `buffer.memory`, the loop awaits the
- * {@linkcode SendGate}; it also yields to the event loop every few
- * milliseconds so the producer's I/O runs while records are produced.
+ * `send()` would block on `buffer.memory`, the loop awaits
+ * `producer.ready()` while `producer.bufferFull`; it also yields to the
+ * event loop every {@linkcode SLICE_MS} ms so the producer's I/O runs while
+ * records are produced.
  *
  * Differences from Java: a failed record's error is printed once per error
  * message (not a stack trace per record), the exit status is 1 if any
@@ -24,7 +25,6 @@ import { createToolProducer, errorText, type ToolContext } from "./io.ts";
 import { PERF_TOOL, type PerfConfig, perfConfig, perfHelp } from "./perf_options.ts";
 import { formatMetrics, PerfStats, ProgressBar } from "./perf_stats.ts";
 import { PayloadGenerator } from "./random.ts";
-import { SendGate } from "./send_gate.ts";
 import { ThroughputThrottler } from "./throttler.ts";
 
 /** The transaction methods the perf tool calls, when the producer has them. */
@@ -33,6 +33,20 @@ interface TransactionalProducer {
   beginTransaction(): void;
   commitTransaction(): Promise<void>;
 }
+
+/**
+ * Longest uninterrupted run of sends before the loop yields to the event loop (ms).
+ *
+ * @example Usage
+ * ```ts
+ * import { SLICE_MS } from "./producer_perf.ts";
+ * console.assert(SLICE_MS > 0);
+ * ```
+ */
+export const SLICE_MS = 1;
+
+/** Sends between two looks at the clock. */
+const CLOCK_EVERY = 64;
 
 /** Distinct error messages printed before the rest are only counted. */
 const MAX_ERRORS_SHOWN = 20;
@@ -139,7 +153,8 @@ class PerfRun {
       }
       this.#stats = new PerfStats(c.numRecords, c.reportingIntervalMs, false, out);
       const throttler = new ThroughputThrottler(c.throughput, Date.now());
-      const gate = new SendGate(producer.config.bufferMemory, io.yieldToEventLoop);
+      let sinceClock = 0;
+      let sliceStart = performance.now();
       const topic = c.topic;
       let transactionSize = 0;
       let transactionStart = 0;
@@ -154,8 +169,7 @@ class PerfRun {
           this.#steadyStateStats = new PerfStats(c.numRecords - c.warmupRecords, c.reportingIntervalMs, true, out);
           this.#stats.suppressPrinting();
         }
-        const size = gate.sizeOf(null, payload, 0);
-        producer.send({ topic, value: payload }, this.#callback(sendStartMs, payload.length, size, gate));
+        producer.send({ topic, value: payload }, this.#callback(sendStartMs, payload.length));
         this.#sent++;
         transactionSize++;
         if (this.#txn !== null && c.transactionDurationMs! <= sendStartMs - transactionStart) {
@@ -163,7 +177,16 @@ class PerfRun {
           transactionSize = 0;
         }
         if (throttler.shouldThrottle(i, sendStartMs)) await throttler.throttle();
-        if (gate.add(size)) await gate.pause();
+        // Java's send() blocks while buffer.memory is used up: wait for room; else yield once per slice.
+        let pause: Promise<void> | null = null;
+        if (producer.bufferFull) pause = producer.ready();
+        else if (++sinceClock >= CLOCK_EVERY && performance.now() - sliceStart >= SLICE_MS) pause = io.yieldToEventLoop();
+        else if (sinceClock >= CLOCK_EVERY) sinceClock = 0;
+        if (pause !== null) {
+          await pause;
+          sliceStart = performance.now();
+          sinceClock = 0;
+        }
       }
       if (this.#txn !== null && transactionSize !== 0) await this.#txn.commitTransaction();
       if (!c.printMetrics) {
@@ -198,12 +221,11 @@ class PerfRun {
   }
 
   /** Java's `PerfCallback`: only successes are counted in the stats. */
-  #callback(start: number, bytes: number, size: number, gate: SendGate) {
+  #callback(start: number, bytes: number) {
     const stats = this.#stats;
     const steady = this.#steadyStateStats;
     return (error: Error | null): void => {
       const now = Date.now();
-      gate.done(size);
       if (error === null) {
         this.#acked++;
         const latency = now - start;

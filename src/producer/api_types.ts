@@ -1,14 +1,14 @@
 /**
  * The types of `Producer`'s API: its constructor options with typed
- * serializers, the options of `send()` and `close()`, and what
- * `partitionsFor()` returns.
+ * serializers, the options of `send()`, `sendAll()`, `writable()` and
+ * `close()`, and what `partitionsFor()` and `sendAll()` return.
  *
  * @module
  */
 
 import type { ProducerOptions } from "../config.ts";
 import type { PartitionInfo } from "../metadata.ts";
-import type { Serializer } from "../serde.ts";
+import type { Bytes, ProducerRecord, SendCallback, Serializer } from "../serde.ts";
 
 /**
  * Options of one `send()`.
@@ -77,4 +77,75 @@ export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" |
 export interface TopicPartitionInfo extends PartitionInfo {
   /** The partition's topic. */
   readonly topic: string;
+}
+
+/**
+ * A record for `sendAll()` and `writable()`: its `topic` may be left out
+ * when the options name one.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SendableRecord } from "@edgekafka/producer";
+ * const record: SendableRecord<string, string> = { key: "user-1", value: "clicked" }; // topic from the options
+ * console.assert(record.topic === undefined);
+ * ```
+ */
+export type SendableRecord<K = Bytes, V = Bytes> = Omit<ProducerRecord<K, V>, "topic"> & { topic?: string };
+
+/**
+ * Options of `sendAll()`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SendAllOptions } from "@edgekafka/producer";
+ * let failed = 0;
+ * const options: SendAllOptions = { topic: "events", onDelivery: (error) => void (error && failed++) };
+ * console.assert(options.topic === "events" && failed === 0);
+ * ```
+ */
+export interface SendAllOptions {
+  /** The topic of records that name none. */
+  topic?: string;
+  /**
+   * Stops taking records when it aborts: the records sent until then still
+   * settle, then `sendAll()` rejects with its reason.
+   */
+  signal?: AbortSignal;
+  /** Called once for each record as it settles, as `send()`'s callback (e.g. to log each failure). */
+  onDelivery?: SendCallback;
+}
+
+/**
+ * What `sendAll()` resolves with once every record was acknowledged.
+ *
+ * @example Usage
+ * ```ts
+ * import type { SendAllResult } from "@edgekafka/producer";
+ * const result: SendAllResult = { count: 3 };
+ * console.assert(result.count === 3);
+ * ```
+ */
+export interface SendAllResult {
+  /** Records sent (each acknowledged). */
+  readonly count: number;
+}
+
+/**
+ * Options of `writable()`.
+ *
+ * @example Usage
+ * ```ts
+ * import type { WritableOptions } from "@edgekafka/producer";
+ * const options: WritableOptions = { topic: "events", highWaterMark: 64 };
+ * console.assert(options.highWaterMark === 64);
+ * ```
+ */
+export interface WritableOptions {
+  /** The topic of records that name none. */
+  topic?: string;
+  /**
+   * Records the stream itself may queue while the producer's buffer is full
+   * (its `desiredSize` is this minus those queued); default 16.
+   */
+  highWaterMark?: number;
 }

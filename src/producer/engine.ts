@@ -43,9 +43,13 @@ import { TransactionManager } from "./transactions.ts";
 export class ProducerEngine {
   /** Where send() hands records over (the producer's hot path goes straight to it). */
   readonly pipeline: SendPipeline;
+  /** One turn of the event loop with socket I/O (the platform's, else a 0 ms timer). */
+  readonly yieldToEventLoop: () => Promise<void>;
   /** The transaction state machine; `null` without `transactional.id`. */
   readonly transactions: TransactionManager | null = null;
   readonly #logger: Logger;
+  /** Set by `Producer.close()`: sends and transaction calls are refused. */
+  closed = false;
   readonly #metadata: Metadata;
   readonly #pool: BufferPool;
   readonly #accumulator: RecordAccumulator;
@@ -59,6 +63,7 @@ export class ProducerEngine {
     const logger = (this.#logger = config.logger);
     for (const note of config.notes) logger.info(note);
     const platform = resolvePlatform(config.platform, config.connect);
+    this.yieldToEventLoop = platform.yieldToEventLoop ?? (() => new Promise((resolve) => setTimeout(resolve, 0)));
     const compressor = compressorFor(config.compressionType, compressionLevel(config), platform);
     // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
     const connect = withTls(platform.connect, config.tls);
@@ -160,6 +165,7 @@ export class ProducerEngine {
       ignoreKeys: config.partitionerIgnoreKeys,
       maxBlockMs: config.maxBlockMs,
       maxRequestSize: config.maxRequestSize,
+      maxQueuedRecords: config.maxQueuedRecords,
       network: this.#client,
       logger,
       wakeup: () => this.#sender.wakeup(),
@@ -191,6 +197,11 @@ export class ProducerEngine {
     return this.#metadata.partitions(topic) ?? [];
   }
 
+  /** Where the producer logs (`config.logger`). */
+  get logger(): Logger {
+    return this.#logger;
+  }
+
   /** Producer metrics under Java's names (e.g. `record-send-total`), as of now. */
   metrics(): Record<string, number> {
     return this.#metrics.snapshot({
@@ -199,6 +210,8 @@ export class ProducerEngine {
       bufferAvailableBytes: this.#pool.availableMemory,
       bufferpoolWaitTimeMs: this.#pool.waitTimeTotalMs,
       bufferExhaustedTotal: this.#pool.exhaustedTotal,
+      waitingRecords: this.pipeline.queued,
+      waitingRecordsMax: this.pipeline.queuedMax,
     }, Date.now());
   }
 

@@ -70,6 +70,9 @@ export interface MetricGauges {
   bufferAvailableBytes: number;
   bufferpoolWaitTimeMs: number;
   bufferExhaustedTotal: number;
+  /** Records waiting for metadata or buffer memory now, and at most so far (edgekafka: Java's nearest is `waiting-threads`). */
+  waitingRecords: number;
+  waitingRecordsMax: number;
 }
 
 /**
@@ -81,7 +84,7 @@ export interface MetricGauges {
  * const m = new ProducerMetrics();
  * m.recordSends(10, Date.now());
  * console.assert(m.snapshot({ requestsInFlight: 0, bufferTotalBytes: 1, bufferAvailableBytes: 1,
- *   bufferpoolWaitTimeMs: 0, bufferExhaustedTotal: 0 }, Date.now())["record-send-total"] === 10);
+ *   bufferpoolWaitTimeMs: 0, bufferExhaustedTotal: 0, waitingRecords: 0, waitingRecordsMax: 0 }, Date.now())["record-send-total"] === 10);
  * ```
  */
 export class ProducerMetrics {
@@ -164,6 +167,8 @@ export class ProducerMetrics {
       "bufferpool-wait-time-total": g.bufferpoolWaitTimeMs * 1e6,
       "bufferpool-wait-time-ns-total": g.bufferpoolWaitTimeMs * 1e6,
       "buffer-exhausted-total": g.bufferExhaustedTotal,
+      "waiting-records": g.waitingRecords,
+      "waiting-records-max": g.waitingRecordsMax,
     };
   }
 }

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { ClosedError, InvalidRecordError, RecordTooLargeError } from "../errors.ts";
+import { BufferExhaustedError, ClosedError, InvalidRecordError, RecordTooLargeError } from "../errors.ts";
 import type { Metadata } from "../metadata.ts";
 import type { Logger } from "../logger.ts";
 import { BATCH_HEADER_SIZE, type HeaderList } from "../protocol/record_batch.ts";
@@ -24,16 +24,24 @@ import {
   type ProducerRecord,
   type RecordMetadata,
   type SendCallback,
-  ownField,
   ownHeaders,
   type Serializer,
   serializeField, toHeaderList, toTimestamp, validateTopic } from "../serde.ts";
 import type { AppendContext, AppendRecord, RecordAccumulator } from "./accumulator.ts";
-import type { CALLBACK } from "./batch.ts";
+import { CALLBACK } from "./batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { Interceptors } from "./interceptors.ts";
 import { partitionForKey } from "./murmur2.ts";
-import { type Blocked, metadataTimeout, type MetadataWait, NEEDS_METADATA, SendQueue, throwIfFatal } from "./send_queue.ts";
+import {
+  type Blocked,
+  metadataTimeout,
+  type MetadataWait,
+  NEEDS_METADATA,
+  type Reject,
+  type Resolve,
+  SendQueue,
+  throwIfFatal,
+} from "./send_queue.ts";
 import type { PartitionerFunction } from "../extensions.ts";
 
 /** Settings and parts the pipeline uses. */
@@ -48,6 +56,8 @@ export interface PipelineContext {
   ignoreKeys: boolean;
   maxBlockMs: number;
   maxRequestSize: number;
+  /** `max.queued.records`: sends beyond this many waiting records fail at once. */
+  maxQueuedRecords: number;
   /** The brokers' connection state, which a metadata timeout names as its cause (`NetworkClient`). */
   network: MetadataWait["network"];
   /** Where a throwing send callback is reported (it must not break the queue). */
@@ -95,11 +105,13 @@ export class SendPipeline {
       metadata: context.metadata,
       pool: context.pool,
       maxBlockMs: context.maxBlockMs,
+      maxQueuedRecords: context.maxQueuedRecords,
+      keepRecords: !context.interceptors.isEmpty || context.partitioner !== null,
       network: context.network,
       wakeup: context.wakeup,
-      append: (p, resolve, reject, now, slab) =>
-        this.#tryAppend(p.record, p.topic, p.partition, p.key, p.value, p.headers, p.timestamp, resolve, reject, now, slab),
-      reject: (record, fail, error) => this.#rejectEarly(record, fail, error),
+      append: (q, now, slab) =>
+        this.#tryAppend(q.record, q.topic, q.partition, q.key, q.value, q.headers, q.timestamp, q.resolve, q.reject, now, slab),
+      reject: (record, resolve, reject, error) => this.#rejectEarly(record, resolve, reject, error),
     });
   }
 
@@ -108,17 +120,27 @@ export class SendPipeline {
     return this.#queue.length;
   }
 
+  /** The most records that waited at once so far. */
+  get queuedMax(): number {
+    return this.#queue.maxLength;
+  }
+
+  /** The queue is full (see `send_queue.ts`): the backpressure signal. */
+  get full(): boolean {
+    return this.#queue.full;
+  }
+
+  /** Calls `onRoom` once, as soon as the queue is not full. */
+  wantRoom(onRoom: () => void): void {
+    this.#queue.wantRoom(onRoom);
+  }
+
   /**
    * Sends one record; settles through `resolve`/`reject` (or a callback and
-   * the CALLBACK marker), `fail` being the error path for both shapes.
+   * the CALLBACK marker). `defaultTopic` is for a record that names none
+   * (`sendAll`, `writable`): no copy of the record is made for it.
    */
-  send(
-    record: ProducerRecord<unknown, unknown>,
-    resolve: ((md: RecordMetadata) => void) | SendCallback,
-    reject: ((error: Error) => void) | typeof CALLBACK,
-    fail: (error: Error) => void,
-    signal?: AbortSignal,
-  ): void {
+  send(record: ProducerRecord<unknown, unknown>, resolve: Resolve, reject: Reject, signal?: AbortSignal, defaultTopic?: string): void {
     const now = Date.now();
     const c = this.#c;
     let r = record;
@@ -126,11 +148,14 @@ export class SendPipeline {
     try {
       if (signal?.aborted) throw signal.reason;
       c.beforeSend?.();
-      if (!c.interceptors.isEmpty) r = c.interceptors.onSend(record);
+      if (!c.interceptors.isEmpty) {
+        const named = defaultTopic === undefined || record?.topic !== undefined;
+        r = c.interceptors.onSend(named ? record : { ...record, topic: defaultTopic });
+      }
       // Checked and serialized into locals: the fast path allocates no
       // intermediate record object.
       if (r === null || typeof r !== "object") throw new InvalidRecordError(`A record must be an object with a "topic", got ${String(r)}`);
-      topic = r.topic;
+      topic = r.topic ?? defaultTopic;
       if (!this.#touched.has(topic)) validateTopic(topic);
       partition = r.partition ?? -1;
       if (r.partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
@@ -143,13 +168,23 @@ export class SendPipeline {
       if (this.#queue.length === 0 &&
         this.#tryAppend(r, topic, partition, key, value, headers, timestamp, resolve, reject, now, null) === null) return;
     } catch (error) {
-      this.#rejectEarly(r, fail, error);
+      this.#rejectEarly(r, resolve, reject, error);
       return;
     }
-    // The record waits: keep copies, so the caller may reuse its buffers once send() returns
-    // (the fast path above writes them into the batch at once and copies nothing).
-    const own = { record: r, topic, partition, key: ownField(key), value: ownField(value), headers: ownHeaders(headers), timestamp };
-    this.#queue.enqueue(own, resolve, reject, fail, now, signal);
+    if (this.#queue.length >= c.maxQueuedRecords) return this.#rejectEarly(r, resolve, reject, this.#queueFull(topic));
+    // The record waits: the queue copies key and value, so the caller may reuse its buffers once
+    // send() returns (the fast path above writes them into the batch at once and copies nothing).
+    this.#queue.enqueue(r, topic, partition, key, value, ownHeaders(headers), timestamp, resolve, reject, now, signal);
+  }
+
+  /** The error of a send refused because `max.queued.records` records wait already. */
+  #queueFull(topic: string): BufferExhaustedError {
+    this.#c.pool.recordExhausted();
+    return new BufferExhaustedError(
+      `Cannot queue a record to topic "${topic}": ${this.#queue.length} records already wait for metadata or buffer memory ` +
+        `(the "max.queued.records" limit). Pace the sends with the backpressure API: ` +
+        `"await producer.ready()" while "producer.bufferFull", or "producer.sendAll()" or "producer.writable()"`,
+    );
   }
 
   /** Resolves when every record queued so far has left the queue. */
@@ -203,15 +238,15 @@ export class SendPipeline {
    * the record must wait for. Throws when it fails for good.
    */
   #tryAppend(
-    record: ProducerRecord<unknown, unknown>,
+    record: ProducerRecord<unknown, unknown> | null,
     topic: string,
     partition: number,
     key: Bytes,
     value: Bytes,
     headers: HeaderList | null,
     timestamp: number,
-    resolve: ((md: RecordMetadata) => void) | SendCallback,
-    reject: ((error: Error) => void) | typeof CALLBACK,
+    resolve: Resolve,
+    reject: Reject,
     now: number,
     slab: Uint8Array | null,
   ): Blocked | null {
@@ -222,7 +257,7 @@ export class SendPipeline {
     let sticky = false;
     if (partition < 0) {
       if (c.partitioner !== null) {
-        partition = c.partitioner(topic, key, record.value, count);
+        partition = c.partitioner(topic, key, record!.value, count);
         if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
           throw new InvalidRecordError(`The partitioner returned partition "${partition}" for topic "${topic}", outside [0, ${count})`);
         }
@@ -262,13 +297,14 @@ export class SendPipeline {
     return null;
   }
 
-  #rejectEarly(record: ProducerRecord<unknown, unknown>, fail: (error: Error) => void, error: unknown): void {
+  #rejectEarly(record: ProducerRecord<unknown, unknown> | null, resolve: Resolve, reject: Reject, error: unknown): void {
     const e = error instanceof Error ? error : new InvalidRecordError(String(error));
     this.#c.onEarlyError?.(e);
-    if (!this.#c.interceptors.isEmpty) this.#c.interceptors.onSendError(record, e);
+    if (!this.#c.interceptors.isEmpty) this.#c.interceptors.onSendError(record!, e);
     this.#c.onSendError?.(e);
     try {
-      fail(e);
+      if (reject === CALLBACK) (resolve as SendCallback)(e, null);
+      else reject(e);
     } catch (thrown) {
       // A throwing callback (from a timer, or inside the pump) must neither crash the
       // process nor stop the queue: records behind it still have to settle.

@@ -36,6 +36,7 @@ const JAVA_DEFAULTS: Record<string, unknown> = {
   "batch.size": 16384,
   "buffer.memory": 33554432,
   "max.block.ms": 60000,
+  "max.queued.records": 2147483647, // edgekafka: no cap unless set
   "request.timeout.ms": 30000,
   "delivery.timeout.ms": 120000,
   "max.in.flight.requests.per.connection": 5,

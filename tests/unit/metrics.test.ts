@@ -14,6 +14,8 @@ const GAUGES: MetricGauges = {
   bufferAvailableBytes: 30_000_000,
   bufferpoolWaitTimeMs: 12,
   bufferExhaustedTotal: 2,
+  waitingRecords: 5,
+  waitingRecordsMax: 7,
 };
 
 const T0 = 1_000_000;
@@ -44,8 +46,10 @@ describe("snapshot names", () => {
       "bufferpool-wait-time-total",
       "bufferpool-wait-time-ns-total",
       "buffer-exhausted-total",
+      "waiting-records", // edgekafka's
+      "waiting-records-max",
     ]) expect(names).toContain(n);
-    expect(names.length).toBe(22);
+    expect(names.length).toBe(24);
   });
 
   test("gauges pass through; the buffer pool wait time is in nanoseconds as in Java", () => {
@@ -56,6 +60,8 @@ describe("snapshot names", () => {
     expect(s["bufferpool-wait-time-total"]).toBe(12_000_000);
     expect(s["bufferpool-wait-time-ns-total"]).toBe(12_000_000);
     expect(s["buffer-exhausted-total"]).toBe(2);
+    expect(s["waiting-records"]).toBe(5);
+    expect(s["waiting-records-max"]).toBe(7);
   });
 
   test("nothing recorded: totals 0, rates 0, averages and maxima NaN (as Java's Avg/Max)", () => {

@@ -92,11 +92,23 @@ export class OwnedCluster {
     for (const b of [...this.killed]) await this.start(b).catch((e) => this.say(`start ${b} failed: ${e}`));
   }
 
-  /** Stops the cluster if this process started it. Synchronous, so it also works from a signal handler. */
+  /**
+   * Leaves the cluster as found: stopped if this process started it, else
+   * with the brokers it paused or killed running again. Synchronous, so it
+   * also works from a signal handler.
+   */
   stop(): void {
-    if (!this.#started) return;
+    const sh = (args: string[]) =>
+      spawnSync("bash", [KAFKA_SH, "--cluster", this.name, "--brokers", String(this.brokers), ...args], { stdio: ["ignore", "ignore", "inherit"], timeout: 180_000 });
+    if (!this.#started) {
+      for (const b of this.paused) sh(["resume", String(b)]);
+      for (const b of this.killed) sh(["start", String(b)]);
+      this.paused.clear();
+      this.killed.clear();
+      return;
+    }
     this.say(`stopping cluster ${this.name}, which this run started`);
-    spawnSync("bash", [KAFKA_SH, "--cluster", this.name, "down"], { stdio: ["ignore", "ignore", "inherit"] });
+    sh(["down"]);
     this.#started = false;
   }
 }

@@ -63,16 +63,15 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { partitionForKey } from "../../src/producer/murmur2.ts";
 import { ROOT } from "../helpers/kafka.ts";
+import { OwnedCluster, stopOnSignal } from "../helpers/owned_cluster.ts";
 import { DENO, nodeScript, type Runtime } from "../helpers/runtimes.ts";
 import { type CheckResult, checkTopic, lines, run } from "./check.ts";
 import { keyName, keySequence } from "./workload.ts";
 
-const KAFKA_SH = join(ROOT, "tests", "kafka", "kafka.sh");
 const PRODUCER = join(ROOT, "tests", "chaos", "producer.ts");
 
 interface Options {
@@ -161,47 +160,16 @@ const secs = (ms: number) => (ms / 1000).toFixed(1);
 const say = (line: string) => process.stderr.write(`[chaos +${secs(performance.now() - started)}s] ${line}\n`);
 
 
-/** kafka.sh on the chaos cluster; throws with its stderr on failure. */
-/** The cluster this run started (not one that was running already): stopped on every way out. */
-let startedCluster: string | null = null;
+/** The run's cluster: stopped on every way out if this run started it (three JVMs left behind would eat the CPU of whatever runs next). */
+let owned: OwnedCluster | null = null;
+const clusterOf = (o: Options): OwnedCluster => (owned ??= new OwnedCluster(o.cluster, 3, say));
+stopOnSignal(() => owned?.stop());
 
-/** Whether kafka.sh reports cluster `name` as running. */
-function clusterRunning(name: string): boolean {
-  const r = spawnSync("bash", [KAFKA_SH, "status"], { encoding: "utf8" });
-  return (r.stdout ?? "").split("\n").some((l) => l.startsWith(`${name}: bootstrap=`));
-}
+/** Starts the run's cluster; returns `kafka.sh up`'s output. */
+const clusterUp = (o: Options): Promise<string> => clusterOf(o).upOutput();
 
-/** Starts the run's cluster, remembering to stop it afterwards if it was not running before. */
-async function clusterUp(o: Options): Promise<string> {
-  const wasRunning = clusterRunning(o.cluster);
-  const up = await kafka(o, ["up"], 300_000);
-  if (!wasRunning) startedCluster = o.cluster;
-  return up;
-}
-
-/**
- * Stops the cluster this run started (three JVMs left behind would eat the CPU
- * of whatever runs next). Synchronous, so it also works from a signal handler.
- */
-function stopStartedCluster(): void {
-  if (startedCluster === null) return;
-  say(`stopping cluster ${startedCluster}, which this run started`);
-  spawnSync("bash", [KAFKA_SH, "--cluster", startedCluster, "down"], { stdio: ["ignore", "ignore", "inherit"] });
-  startedCluster = null;
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    stopStartedCluster();
-    process.exit(130);
-  });
-}
-
-async function kafka(o: Options, args: string[], timeoutMs = 180_000): Promise<string> {
-  const r = await run(["bash", KAFKA_SH, "--cluster", o.cluster, "--brokers", "3", ...args], timeoutMs);
-  if (r.code !== 0) throw new Error(`kafka.sh ${args.join(" ")} failed (${r.timedOut ? "timed out" : r.code}):\n${r.stderr.slice(-3000)}`);
-  return r.stdout;
-}
+/** kafka.sh on the run's cluster; throws with its stderr on failure. */
+const kafka = (o: Options, args: string[], timeoutMs = 180_000): Promise<string> => clusterOf(o).kafka(args, timeoutMs);
 
 interface PartitionMeta {
   partition: number;
@@ -314,8 +282,7 @@ async function main(): Promise<number> {
     : ["node", await nodeScript(PRODUCER), ...args];
   const producerBudgetMs = scheduleMs * 3 + o.deliveryTimeoutMs * 2 + 300_000;
 
-  const killed = new Set<number>();
-  const paused = new Set<number>();
+  const cluster = clusterOf(o);
   const faults: FaultEvent[] = [];
   let last: Progress | null = null;
   let producerDone = false;
@@ -392,11 +359,9 @@ async function main(): Promise<number> {
       candidates.sort((a, b) => leads(b) - leads(a) || a - b);
       const victim = o.pauseTarget === "leader" && leader > 0 ? leader : candidates[0]!;
       fault("pause", victim, `(leads ${leads(victim)} partition(s); busiest p${busiest} led by ${leader}) ${showMeta(meta)}`);
-      await kafka(o, ["pause", String(victim)], 30_000);
-      paused.add(victim);
+      await cluster.pause(victim);
       await sleep(o.pauseMs); // the full pause, even if the producer is done
-      await kafka(o, ["resume", String(victim)], 30_000);
-      paused.delete(victim);
+      await cluster.resume(victim);
       fault("resume", victim, showMeta(await describe(bootstrap, topic)));
       await wait(o.gapMs);
     };
@@ -407,13 +372,11 @@ async function main(): Promise<number> {
       const { leader, meta } = await leaderOf(bootstrap, topic, busiest, 60_000);
       if (leader < 0) throw new Error(`partition ${busiest} has no leader: ${showMeta(meta)}`);
       fault(`kill ${i + 1}/${o.kills}`, leader, `(leader of busiest p${busiest}) ${showMeta(meta)}`);
-      await kafka(o, ["kill", String(leader)], 30_000);
-      killed.add(leader);
+      await cluster.kill(leader);
       await sleep(o.downMs);
       fault("before restart", leader, showMeta(await describe(bootstrap, topic)));
       const startAt = performance.now();
-      await kafka(o, ["start", String(leader)], 180_000);
-      killed.delete(leader);
+      await cluster.start(leader);
       startMs = performance.now() - startAt;
       fault("restarted", leader, `after ${secs(startMs)} s; ${showMeta(await describe(bootstrap, topic))}`);
       respread(o.kills - i - 1, i === 0 && o.pauseMs > 0);
@@ -436,8 +399,7 @@ async function main(): Promise<number> {
     });
   } finally {
     // Never leave the cluster broken, whatever happened.
-    for (const b of paused) await kafka(o, ["resume", String(b)], 30_000).catch((e) => say(`resume ${b} failed: ${e}`));
-    for (const b of killed) await kafka(o, ["start", String(b)], 180_000).catch((e) => say(`start ${b} failed: ${e}`));
+    await cluster.heal();
     writeFileSync(join(out, "release"), "");
     try {
       code = await exited;
@@ -524,6 +486,6 @@ try {
 } catch (e) {
   say(`chaos run failed: ${e instanceof Error ? e.stack : String(e)}`);
 } finally {
-  stopStartedCluster();
+  (owned as OwnedCluster | null)?.stop();
 }
 process.exit(exitCode);

@@ -63,16 +63,25 @@ export interface RunResult {
  * `args`; for Node, builds `dist/` if stale and runs a transpiled copy.
  */
 export async function runScript(runtime: Runtime, scriptPath: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const script = resolve(ROOT, scriptPath);
-  const command = runtime === "bun"
-    ? [process.execPath, script, ...args]
-    : runtime === "deno"
-    ? [DENO, "run", "--no-lock", ...(options.denoPermissions ?? ["--allow-net=127.0.0.1", `--allow-read=${ROOT}`]), script, ...args]
-    : ["node", await nodeScript(script), ...args];
+  const command = await scriptCommand(runtime, scriptPath, args, options.denoPermissions);
   const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1", ...options.env };
   const started = performance.now();
   const r = await runCommand(command, options.timeoutMs ?? 60_000, env);
   return { ...r, json: lastJsonLine(r.stdout), command, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * The command line that runs `scriptPath` under `runtime` (for Node: builds
+ * `dist/` if stale and transpiles the script); Deno gets `denoPermissions`
+ * (default `--allow-net=127.0.0.1 --allow-read=<repo>`).
+ */
+export async function scriptCommand(runtime: Runtime, scriptPath: string, args: string[], denoPermissions?: string[]): Promise<string[]> {
+  const script = resolve(ROOT, scriptPath);
+  return runtime === "bun"
+    ? [process.execPath, script, ...args]
+    : runtime === "deno"
+    ? [DENO, "run", "--no-lock", ...(denoPermissions ?? ["--allow-net=127.0.0.1", `--allow-read=${ROOT}`]), script, ...args]
+    : ["node", await nodeScript(script), ...args];
 }
 
 /** Runs a command from the repository root, collecting its output; killed (code null) after `timeoutMs`. */

@@ -293,8 +293,9 @@ export class SendQueue {
   }
 }
 
-/** Throws the topic's metadata error if waiting cannot cure it (invalid topic, not authorized). */
+/** Throws the topic's metadata error if waiting cannot cure it (invalid topic, not authorized, authentication failed). */
 export function throwIfFatal(metadata: Metadata, topic: string): void {
+  if (metadata.fatalError !== null) throw metadata.fatalError;
   const e = metadata.topicError(topic);
   if (e !== undefined && (e.code === ErrorCode.INVALID_TOPIC_EXCEPTION || e.code === ErrorCode.TOPIC_AUTHORIZATION_FAILED)) throw e;
 }

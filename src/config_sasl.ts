@@ -120,6 +120,9 @@ export const saslOption: Parse = (value, name) => {
   if (typeof o !== "object" || Array.isArray(o)) {
     throw new Invalid(`Invalid value for "${name}": expected { mechanism, username, password } or { mechanism: "OAUTHBEARER", token }`, true);
   }
+  if (typeof o.mechanism !== "string") {
+    throw new Invalid(`Invalid value for "${name}": expected a mechanism (${SASL_MECHANISMS.join(", ")})`, true);
+  }
   const mechanism = mechanismName(o.mechanism, `${name}.mechanism`);
   const extra = Object.keys(o).filter((k) => !["mechanism", "username", "password", "token"].includes(k));
   if (extra.length > 0) throw new Invalid(`Invalid value for "${name}": unknown field "${extra[0]}"`, true);

@@ -60,6 +60,12 @@ export {
   TransactionAbortedError,
   TransactionStateError,
 } from "./src/errors.ts";
+export { SaslAuthenticationError, type SaslAuthenticationErrorOptions } from "./src/errors_auth.ts";
+export type { ResolvedSaslConfig, SaslOptions } from "./src/config_sasl_types.ts";
+export type { SaslOption } from "./src/config_sasl.ts";
+export type { SaslOAuthBearerSettings, SaslPasswordSettings, SaslSettings } from "./src/security/settings.ts";
+export type { OAuthBearerToken, OAuthBearerTokenProvider } from "./src/security/oauthbearer.ts";
+export type { SaslMechanismName } from "./src/security/mechanism.ts";
 export type { GroupMetadata, TransactionOffsets, TransactionState } from "./src/producer/transactions.ts";
 export {
   ClusterAuthorizationError,

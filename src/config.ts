@@ -14,8 +14,8 @@
  *   longest a JavaScript timer waits (with a note).
  * - `send.buffer.bytes`, `receive.buffer.bytes`, `enable.metrics.push` and
  *   `client.dns.lookup=use_all_dns_ips` are validated and ignored (with a
- *   note); SASL, the `ssl.*` keys other than the PEM settings, and metrics
- *   keys are errors.
+ *   note); Kerberos (GSSAPI), the `sasl.*` and `ssl.*` keys other than
+ *   the ones in the table, and metrics keys are errors.
  * - Private keys and passwords are {@linkcode Password}s from the moment
  *   they are read: no message, note or printed configuration shows them.
  *
@@ -32,6 +32,8 @@ import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec } from "./config_ke
 import { applyBackoffRules, applyDeliveryTimeoutRule, applyIdempotenceRules, type ConfigValues } from "./config_rules.ts";
 import { show } from "./config_parsers.ts";
 import { resolveTls, type TlsValues } from "./config_tls.ts";
+import { resolveSasl, type SaslValues } from "./config_sasl.ts";
+import type { ResolvedSaslConfig, SaslOptions } from "./config_sasl_types.ts";
 
 export { CONFIG_KEYS, type ConfigKey } from "./config_keys.ts";
 
@@ -50,7 +52,7 @@ export type { ProducerInterceptor, Serializer };
  * console.assert(producer.config.lingerMs === 20);
  * ```
  */
-export interface ProducerOptions {
+export interface ProducerOptions extends SaslOptions {
   /** `bootstrap.servers` (required): "host:port" entries (IPv6 as "[::1]:9092"), array or comma-separated. */
   bootstrapServers: string | readonly string[];
   /** `client.id` (default "producer-N", or "producer-" + transactional id): sent with every request. */
@@ -130,8 +132,8 @@ export interface ProducerOptions {
   keySerializer?: Serializer | null;
   /** `value.serializer` (default null: Uint8Array, string and null pass through). */
   valueSerializer?: Serializer | null;
-  /** `security.protocol` (default "PLAINTEXT"): "SSL" for TLS (SASL is not supported yet). */
-  securityProtocol?: "PLAINTEXT" | "SSL";
+  /** `security.protocol` (default "PLAINTEXT"): "SSL" for TLS, "SASL_SSL" / "SASL_PLAINTEXT" for SASL (see {@linkcode SaslOptions}). */
+  securityProtocol?: "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
   /** `ssl.truststore.certificates` (default null): PEM certificates of the CAs to trust. */
   sslTruststoreCertificates?: string | null;
   /** `ssl.truststore.location` (default null): path of a PEM file of the CAs to trust. */
@@ -163,7 +165,7 @@ export interface ProducerOptions {
  * console.assert(config.acks === 1 && !config.enableIdempotence && config.notes.length === 1);
  * ```
  */
-export interface ResolvedConfig {
+export interface ResolvedConfig extends ResolvedSaslConfig {
   /** `bootstrap.servers`: the brokers to ask for metadata first. */
   readonly bootstrapServers: Array<{ host: string; port: number }>;
   /** `client.id`: sent with every request, for broker logs and quotas. */
@@ -241,7 +243,7 @@ export interface ResolvedConfig {
   /** `value.serializer`; null: Uint8Array, string (UTF-8) and null pass through. */
   readonly valueSerializer: Serializer | null;
   /** `security.protocol`: how connections are secured. */
-  readonly securityProtocol: "PLAINTEXT" | "SSL";
+  readonly securityProtocol: "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
   /** `ssl.truststore.certificates`: PEM CA certificates to trust (null: the runtime's roots). */
   readonly sslTruststoreCertificates: string | null;
   /** `ssl.truststore.location`: path of a PEM file of CA certificates to trust. */
@@ -328,6 +330,7 @@ export function resolveConfig(input: ProducerOptions | Record<string, unknown>):
   applyIdempotenceRules(values, { explicit, notes });
   applyDeliveryTimeoutRule(values, { explicit, notes });
   const tls = resolveTls(values as unknown as TlsValues, explicit, notes);
+  values.sasl = resolveSasl(values as unknown as SaslValues, explicit, notes);
   if (!explicit.has("client.id")) values.clientId = `producer-${values.transactionalId ?? clientIdSequence++}`;
   const config: ConfigValues = {};
   for (const spec of KEY_SPECS) config[spec.camelName] = values[spec.camelName];

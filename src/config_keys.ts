@@ -38,6 +38,7 @@ import {
 } from "./config_parsers.ts";
 import type { Parse } from "./config_parsers.ts";
 import { endpointIdentification, password, path, pemCertificates, pemPrivateKey, storeType } from "./config_tls.ts";
+import { httpUrl, saslJaasConfig, saslMechanism, saslOption } from "./config_sasl.ts";
 
 /**
  * One row of {@linkcode CONFIG_KEYS}.
@@ -150,8 +151,8 @@ const ROWS: Row[] = [
     "Turns keys into bytes; null passes Uint8Array, string (UTF-8) and null through."],
   ["value.serializer", "valueSerializer", "Serializer | null", null, serializer("valueSerializer"),
     "Turns values into bytes; null passes Uint8Array, string (UTF-8) and null through."],
-  ["security.protocol", "securityProtocol", `"PLAINTEXT" | "SSL"`, "PLAINTEXT", securityProtocol,
-    "How to talk to brokers: plain TCP, or TLS (SASL_PLAINTEXT and SASL_SSL are not supported yet)."],
+  ["security.protocol", "securityProtocol", `"PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL"`, "PLAINTEXT", securityProtocol,
+    "How to talk to brokers: plain TCP, TLS, SASL over plain TCP, or SASL over TLS."],
   ["ssl.truststore.certificates", "sslTruststoreCertificates", "string | null", null, pemCertificates,
     "PEM certificates of the CAs to trust (Java's ssl.truststore.type=PEM); null: ssl.truststore.location, else the runtime's roots."],
   ["ssl.truststore.location", "sslTruststoreLocation", "string | null", null, path,
@@ -164,6 +165,20 @@ const ROWS: Row[] = [
     "Password of an encrypted ssl.keystore.key (Node and Bun; Deno needs the key unencrypted); never logged or shown."],
   ["ssl.endpoint.identification.algorithm", "sslEndpointIdentificationAlgorithm", `"https" | ""`, "https", endpointIdentification,
     `"https" checks that the broker's certificate names its host; "" turns the check off (the chain is still verified).`],
+  ["sasl.mechanism", "saslMechanism", `"PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512" | "OAUTHBEARER" | null`, null, saslMechanism,
+    "SASL mechanism (with SASL_SSL or SASL_PLAINTEXT); Java's default GSSAPI (Kerberos) is not supported."],
+  ["sasl.jaas.config", "saslJaasConfig", "string | null", null, saslJaasConfig,
+    `Java's login module line, e.g. 'org.apache.kafka.common.security.scram.ScramLoginModule required username="…" password="…";'; never logged or shown.`],
+  ["sasl.oauthbearer.token.endpoint.url", "saslOauthbearerTokenEndpointUrl", "string | null", null, httpUrl,
+    "OIDC token endpoint for OAUTHBEARER (client credentials, KIP-768); tokens are cached and refreshed before they expire."],
+  ["sasl.oauthbearer.client.credentials.client.id", "saslOauthbearerClientCredentialsClientId", "string | null", null, string(true, false),
+    "OIDC client id (else the JAAS option clientId)."],
+  ["sasl.oauthbearer.client.credentials.client.secret", "saslOauthbearerClientCredentialsClientSecret", "string | null", null, password,
+    "OIDC client secret (else the JAAS option clientSecret); never logged or shown."],
+  ["sasl.oauthbearer.scope", "saslOauthbearerScope", "string | null", null, string(true, false),
+    "Scope asked of the OIDC token endpoint (else the JAAS option scope; null: none)."],
+  [null, "sasl", `{ mechanism, username, password } | { mechanism: "OAUTHBEARER", token: () => Promise<{ value, lifetimeMs }> } | null`, null, saslOption,
+    "SASL credentials without JAAS text; token gives an OAuth token (lifetimeMs: its expiry, ms since the epoch)."],
   [null, "logger", "Logger", silentLogger, logger, "Where edgekafka logs (console fits).", "silent"],
   [null, "platform", "Platform | null", null, platformOrNull, "What differs per runtime (sockets, native codecs); null picks the current runtime's."],
   [null, "connect", "Connect | null", null, functionOrNull, "The socket transport; replaces the platform's. null keeps the platform's."],
@@ -214,6 +229,13 @@ const IGNORED: ReadonlyArray<readonly [string, Parse]> = [
   }],
   // Java properties files say which format the PEM settings are in.
   ...["ssl.truststore.type", "ssl.keystore.type"].map((key) => [key, storeType] as const),
+  ["sasl.login.callback.handler.class", (value, name, notes) => {
+    // Java's way to turn on the OIDC client: here the token endpoint URL alone does.
+    if (typeof value !== "string" || !value.trim().endsWith("OAuthBearerLoginCallbackHandler")) {
+      throw new Invalid(`Value "${String(value)}" of "${name}" is not supported by edgekafka: callback handlers cannot be loaded`, true);
+    }
+    notes.push(`"${name}" is ignored: sasl.oauthbearer.token.endpoint.url turns on the OIDC client`);
+  }],
   ["client.dns.lookup", (value, name, notes) => {
     if (value === "resolve_canonical_bootstrap_servers_only") {
       throw new Invalid(`Value "${value}" of "${name}" is not supported by edgekafka`, true);
@@ -225,7 +247,7 @@ const IGNORED: ReadonlyArray<readonly [string, Parse]> = [
 
 /** Java keys (or prefixes, ending in ".") that edgekafka rejects, and why. */
 const UNSUPPORTED: ReadonlyArray<readonly [string, string]> = [
-  ["sasl.", "SASL is not supported yet"],
+  ["sasl.", "SASL is configured with the sasl.* keys of the configuration table (or the sasl option)"],
   ["ssl.", "TLS is configured with the PEM settings only (see the ssl.* rows of the configuration table)"],
   ["security.providers", "security providers cannot be loaded"],
   ["metric.reporters", "it has no metrics reporters"],

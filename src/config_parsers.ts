@@ -210,11 +210,8 @@ export const metadataRecoveryStrategy: Parse = (value) => {
 
 export const securityProtocol: Parse = (value) => {
   const text = typeof value === "string" ? value.trim().toUpperCase() : undefined;
-  if (text === "PLAINTEXT" || text === "SSL") return text;
-  if (text === "SASL_PLAINTEXT" || text === "SASL_SSL") {
-    throw new Invalid(`Security protocol "${value}" is not supported yet by edgekafka (no SASL): use "PLAINTEXT" or "SSL"`, true);
-  }
-  throw new Invalid(`expected "PLAINTEXT" or "SSL"`);
+  if (text === "PLAINTEXT" || text === "SSL" || text === "SASL_PLAINTEXT" || text === "SASL_SSL") return text;
+  throw new Invalid(`expected "PLAINTEXT", "SSL", "SASL_PLAINTEXT" or "SASL_SSL"`);
 };
 
 export const logger: Parse = (value) => {

@@ -1,5 +1,5 @@
 /**
- * The TLS part of the configuration (`security.protocol` SSL), as Java's
+ * The TLS part of the configuration (`security.protocol` SSL or SASL_SSL), as Java's
  * PEM settings: `ssl.truststore.certificates` or `ssl.truststore.location`
  * for the CAs to trust, `ssl.keystore.certificate.chain` +
  * `ssl.keystore.key` (+ `ssl.key.password`) for a client certificate, and
@@ -136,7 +136,7 @@ export const storeType: Parse = (value, name) => {
 
 /** The resolved TLS keys, by camelCase name, as `config.ts` holds them. */
 export interface TlsValues {
-  securityProtocol: "PLAINTEXT" | "SSL";
+  securityProtocol: "PLAINTEXT" | "SSL" | "SASL_PLAINTEXT" | "SASL_SSL";
   sslTruststoreCertificates: string | null;
   sslTruststoreLocation: string | null;
   sslKeystoreCertificateChain: string | null;
@@ -147,7 +147,7 @@ export interface TlsValues {
 
 /**
  * Checks the TLS keys against each other and returns what the socket
- * adapters get: null for PLAINTEXT (TLS keys set anyway are ignored, with a
+ * adapters get: null for PLAINTEXT and SASL_PLAINTEXT (TLS keys set anyway are ignored, with a
  * note, as Java does). `explicit` holds the Java names of the keys set.
  *
  * @example Usage
@@ -161,9 +161,9 @@ export interface TlsValues {
  * ```
  */
 export function resolveTls(values: TlsValues, explicit: ReadonlySet<string>, notes: string[]): TlsOptions | null {
-  if (values.securityProtocol !== "SSL") {
+  if (values.securityProtocol !== "SSL" && values.securityProtocol !== "SASL_SSL") {
     const set = TLS_KEYS.filter((key) => explicit.has(key));
-    if (set.length > 0) notes.push(`${set.join(", ")} ${set.length === 1 ? "is" : "are"} ignored: security.protocol is "PLAINTEXT"`);
+    if (set.length > 0) notes.push(`${set.join(", ")} ${set.length === 1 ? "is" : "are"} ignored: security.protocol is "${values.securityProtocol}"`);
     return null;
   }
   const { sslTruststoreCertificates: ca, sslTruststoreLocation: caFile } = values;

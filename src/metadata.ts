@@ -15,10 +15,11 @@
  * @module
  */
 
-import type { ApiError } from "./errors.ts";
+import type { ApiError, KafkaError } from "./errors.ts";
 import type { MetadataResponse } from "./protocol/metadata.ts";
 import { apiError } from "./protocol/api_errors.ts";
 import { ErrorCode } from "./protocol/error_codes.ts";
+import { isZeroId, sameId } from "./protocol/uuid.ts";
 import { backoffMs } from "./backoff.ts";
 import { type MetadataRecoveryStrategy, RebootstrapClock } from "./network/rebootstrap.ts";
 
@@ -116,6 +117,8 @@ export class Metadata implements PartitionView {
   /** When to re-bootstrap: started by the sender's attempts, stopped by every applied response. */
   readonly recovery: RebootstrapClock;
   #waiters: Array<{ version: number; wake: () => void }> = [];
+  /** A TLS or SASL authentication failure (fatal): waiting sends fail with it; the next applied response clears it. */
+  #fatalError: KafkaError | null = null;
 
   constructor(options: MetadataOptions) {
     this.#options = options;
@@ -203,6 +206,7 @@ export class Metadata implements PartitionView {
       return;
     }
     this.recovery.succeeded();
+    this.#fatalError = null;
     // Only a full update restarts the max-age clock (as Java): a producer adding a topic now and
     // then would otherwise never refresh the topics it already has.
     if (!partial || this.#lastSuccessMs === 0) this.#lastSuccessMs = now;
@@ -267,6 +271,17 @@ export class Metadata implements PartitionView {
     this.#rebuild();
     this.version++;
     this.#wake();
+  }
+
+  /** The fatal connection error recorded by {@linkcode connectionFailed}, if no response came since. */
+  get fatalError(): KafkaError | null {
+    return this.#fatalError;
+  }
+
+  /** Records a fatal connection error (Java's `Metadata.fatalError`) and wakes every waiter, which fails with it. */
+  connectionFailed(error: KafkaError): void {
+    this.#fatalError = error;
+    for (const w of this.#waiters.splice(0)) w.wake();
   }
 
   /** Records a failed update attempt (no broker reachable, request failed). */
@@ -385,16 +400,4 @@ export class Metadata implements PartitionView {
       else this.#waiters.push(w);
     }
   }
-}
-
-/** Whether a topic id is all zeros (a broker or version without topic ids). */
-function isZeroId(id: Uint8Array): boolean {
-  for (const b of id) if (b !== 0) return false;
-  return true;
-}
-
-function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

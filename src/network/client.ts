@@ -14,6 +14,7 @@
 
 import { backoffMs } from "../backoff.ts";
 import { ClosedError, ConnectionError, type KafkaError } from "../errors.ts";
+import { isFatalConnectionError } from "../errors_auth.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
@@ -33,6 +34,14 @@ export interface NetworkClientOptions {
   connectionsMaxIdleMs: number;
   maxInFlightRequestsPerConnection: number;
   logger: Logger;
+  /** SASL authentication of each new connection (`./authenticate.ts`); none without SASL. */
+  authenticate?: (conn: Connection) => Promise<number>;
+  /**
+   * Told a connection attempt's fatal error (a TLS or SASL authentication
+   * failure, Java's `AuthenticationException`): waiting sends fail with it
+   * at once. The reconnect backoff applies as to any failure.
+   */
+  onFatalError?: (error: KafkaError) => void;
   /** Called when a connection opens or closes (the sender re-evaluates). */
   onChange: () => void;
   /**
@@ -292,6 +301,7 @@ export class NetworkClient {
       clientId: o.clientId,
       connectTimeoutMs: timeoutMs,
       requestTimeoutMs: o.requestTimeoutMs,
+      authenticate: o.authenticate,
       onClose: (error) => {
         if (s.conn !== null && !s.conn.isOpen) s.conn = null;
         // Closed because the broker moved: that says nothing about its new address (no backoff).
@@ -324,6 +334,7 @@ export class NetworkClient {
         s.backoffUntil = Date.now() + backoffMs(s.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
         s.failures++;
         o.logger.debug("Connection failed", { node: node.id, error: error.message });
+        if (isFatalConnectionError(error)) o.onFatalError?.(error);
         o.onDisconnect?.(node.id);
         o.onChange();
       },

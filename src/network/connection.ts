@@ -8,7 +8,8 @@
  * whose correlation id is not the oldest pending one is a protocol violation
  * and fails the connection. Any failure (socket error, malformed frame,
  * request timeout, `close()`) rejects every pending request with a typed error
- * and closes the socket; nothing is left hanging.
+ * and closes the socket; nothing is left hanging. With SASL, `open()` also
+ * authenticates before it resolves: no other request goes out first.
  *
  * @module
  */
@@ -39,6 +40,11 @@ export interface ConnectionOptions {
   connectTimeoutMs: number;
   /** Default `request.timeout.ms` for requests on this connection. */
   requestTimeoutMs: number;
+  /**
+   * SASL (`./authenticate.ts`): run after ApiVersions, before the connection
+   * is handed out; resolves with the session lifetime in ms (0: none).
+   */
+  authenticate?: (conn: Connection) => Promise<number>;
   /** Called once when the connection closes, with the error if it failed. */
   onClose?: (error?: KafkaError) => void;
 }
@@ -117,6 +123,8 @@ export class Connection {
   #versions = new Map<number, readonly [number, number]>();
   /** Finalized feature levels (e.g. `transaction.version`), from ApiVersions v3+. */
   #features = new Map<string, number>();
+  /** The SASL session lifetime the broker gave (KIP-368), in ms; 0 when none or without SASL. */
+  sessionLifetimeMs = 0;
   /** Last time a request was sent or a response arrived (for `connections.max.idle.ms`). */
   lastActivity = Date.now();
 
@@ -127,7 +135,7 @@ export class Connection {
     this.nodeId = options.nodeId;
   }
 
-  /** Connects, then negotiates versions with ApiVersions. */
+  /** Connects, negotiates versions with ApiVersions, then authenticates (SASL) if asked to. */
   static async open(options: ConnectionOptions): Promise<Connection> {
     const conn = new Connection(options);
     conn.#socket = await options.connect(
@@ -139,6 +147,7 @@ export class Connection {
     );
     try {
       await conn.#negotiate();
+      if (options.authenticate) conn.sessionLifetimeMs = await options.authenticate(conn);
     } catch (error) {
       conn.close();
       throw error;

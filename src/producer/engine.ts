@@ -13,6 +13,8 @@ import { ClosedError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { Metadata, type PartitionInfo } from "../metadata.ts";
 import { NetworkClient } from "../network/client.ts";
+import { saslAuthenticator } from "../network/authenticate.ts";
+import { mechanismFactory } from "../security/settings.ts";
 import { resolvePlatform } from "../platform.ts";
 import { crc32cReady } from "../protocol/crc32c.ts";
 import type { Serializer } from "../serde.ts";
@@ -104,6 +106,8 @@ export class ProducerEngine {
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxInFlightRequestsPerConnection: config.maxInFlightRequestsPerConnection,
       logger,
+      authenticate: config.sasl === null ? undefined : saslAuthenticator(mechanismFactory(config.sasl), logger),
+      onFatalError: (error) => this.#metadata.connectionFailed(error),
       onChange: () => this.#sender.wakeup(),
       onDisconnect: () => this.#metadata.requestUpdate(),
       onThrottleTime: (ms, now) => this.#metrics.recordThrottle(ms, now),

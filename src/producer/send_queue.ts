@@ -365,8 +365,9 @@ export class SendQueue {
 /** The settlers the reused append argument holds between calls. */
 function noop(): void {}
 
-/** Throws the topic's metadata error if waiting cannot cure it (invalid topic, not authorized). */
+/** Throws the topic's metadata error if waiting cannot cure it (invalid topic, not authorized, authentication failed). */
 export function throwIfFatal(metadata: Metadata, topic: string): void {
+  if (metadata.fatalError !== null) throw metadata.fatalError;
   const e = metadata.topicError(topic);
   if (e !== undefined && (e.code === ErrorCode.INVALID_TOPIC_EXCEPTION || e.code === ErrorCode.TOPIC_AUTHORIZATION_FAILED)) throw e;
 }

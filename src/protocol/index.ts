@@ -16,6 +16,8 @@ export * from "./add_partitions_to_txn.ts";
 export * from "./add_offsets_to_txn.ts";
 export * from "./end_txn.ts";
 export * from "./txn_offset_commit.ts";
+export * from "./sasl_handshake.ts";
+export * from "./sasl_authenticate.ts";
 
 /**
  * Every Kafka API key by name (Java `ApiKeys`, Kafka 4.4), including the

@@ -129,6 +129,12 @@ describe("configuration", () => {
       [{ bootstrapServers: [] }, "bootstrap.servers", "must not be empty"],
       [{ securityProtocol: "TLS" }, "security.protocol", "Invalid value"],
       [{ securityProtocol: "SSL", sslKeystoreKey: "k" }, "ssl.keystore.key", "expected a PEM private key"],
+      [{ securityProtocol: "SASL_SSL", saslMechanism: "GSSAPI" }, "sasl.mechanism", `Value "GSSAPI" of "saslMechanism" is not supported by edgekafka`],
+      [{ securityProtocol: "SASL_SSL" }, "sasl.mechanism", `security.protocol "SASL_SSL" needs "sasl.mechanism"`],
+      [{ securityProtocol: "SASL_PLAINTEXT", "sasl.mechanism": "SCRAM-SHA-512" }, "sasl.jaas.config", `needs a user name and password: set "sasl.jaas.config"`],
+      [{ securityProtocol: "SASL_SSL", saslMechanism: "PLAIN", saslJaasConfig: 'org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";' },
+        "sasl.jaas.config", "which does not do PLAIN"],
+      [{ securityProtocol: "SASL_SSL", saslMechanism: "OAUTHBEARER" }, "sasl.oauthbearer.token.endpoint.url", "needs a token"],
     ];
     for (const [options, key, fragment] of bad) {
       const all = "bootstrapServers" in options || "bootstrap.servers" in options ? options : { bootstrapServers: bootstrap, ...options };
@@ -176,11 +182,11 @@ describe("configuration", () => {
     }
     let error: unknown;
     try {
-      new Producer({ bootstrapServers: bootstrap, "sasl.mechanism": "PLAIN" } as never);
+      new Producer({ bootstrapServers: bootstrap, "sasl.kerberos.service.name": "kafka" } as never);
     } catch (e) {
       error = e;
     }
-    expect((error as ConfigError).key).toBe("sasl.mechanism");
+    expect((error as ConfigError).key).toBe("sasl.kerberos.service.name");
     expect((error as Error).message).toContain("not supported by edgekafka");
   });
 });

@@ -72,6 +72,12 @@ const JAVA_DEFAULTS: Record<string, unknown> = {
   "ssl.keystore.key": null,
   "ssl.key.password": null,
   "ssl.endpoint.identification.algorithm": "https",
+  "sasl.mechanism": null,
+  "sasl.jaas.config": null,
+  "sasl.oauthbearer.token.endpoint.url": null,
+  "sasl.oauthbearer.client.credentials.client.id": null,
+  "sasl.oauthbearer.client.credentials.client.secret": null,
+  "sasl.oauthbearer.scope": null,
 };
 
 const camelOf = (javaName: string) => CONFIG_KEYS.find((k) => k.javaName === javaName)!.camelName;
@@ -347,8 +353,8 @@ describe("unknown and unsupported keys", () => {
   });
 
   test.each([
-    ["sasl.mechanism", "sasl.mechanism", "SASL is not supported yet"],
-    ["saslJaasConfig", "sasl.jaas.config", "SASL is not supported yet"],
+    ["sasl.kerberos.service.name", "sasl.kerberos.service.name", "SASL is configured with the sasl.* keys of the configuration table (or the sasl option)"],
+    ["saslLoginRefreshWindowFactor", "sasl.login.refresh.window.factor", "SASL is configured with the sasl.* keys of the configuration table (or the sasl option)"],
     ["ssl.keystore.location", "ssl.keystore.location", "TLS is configured with the PEM settings only (see the ssl.* rows of the configuration table)"],
     ["sslProtocol", "ssl.protocol", "TLS is configured with the PEM settings only (see the ssl.* rows of the configuration table)"],
     ["security.providers", "security.providers", "security providers cannot be loaded"],
@@ -360,14 +366,14 @@ describe("unknown and unsupported keys", () => {
     configError(() => resolve({ [name]: "x" }), key, `Configuration key "${name}" is not supported by edgekafka: ${reason}`);
   });
 
-  test("security.protocol: PLAINTEXT or SSL; SASL is not supported yet", () => {
+  test("security.protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL", () => {
     expect(resolve({ "security.protocol": "PLAINTEXT" }).securityProtocol).toBe("PLAINTEXT");
     expect(resolve({ "security.protocol": "ssl" }).securityProtocol).toBe("SSL");
-    configError(() => resolve({ "security.protocol": "SASL_SSL" }), "security.protocol",
-      `Security protocol "SASL_SSL" is not supported yet by edgekafka (no SASL): use "PLAINTEXT" or "SSL"`);
-    configError(() => resolve({ securityProtocol: "SASL_PLAINTEXT" }), "security.protocol",
-      `Security protocol "SASL_PLAINTEXT" is not supported yet by edgekafka (no SASL): use "PLAINTEXT" or "SSL"`);
-    configError(() => resolve({ securityProtocol: "TLS" }), "security.protocol", `Invalid value "TLS" for "securityProtocol": expected "PLAINTEXT" or "SSL"`);
+    const plain = { saslMechanism: "PLAIN", sasl: { mechanism: "PLAIN", username: "u", password: "p" } };
+    expect(resolve({ "security.protocol": "sasl_ssl", ...plain }).securityProtocol).toBe("SASL_SSL");
+    expect(resolve({ securityProtocol: "SASL_PLAINTEXT", ...plain }).securityProtocol).toBe("SASL_PLAINTEXT");
+    configError(() => resolve({ securityProtocol: "TLS" }), "security.protocol",
+      `Invalid value "TLS" for "securityProtocol": expected "PLAINTEXT", "SSL", "SASL_PLAINTEXT" or "SASL_SSL"`);
   });
 
   test("a listener prefix on a bootstrap server is accepted and says nothing about security", () => {

@@ -19,8 +19,9 @@
  *   name (check on, then off), and no client certificate (the broker
  *   refuses it; with TLS 1.3 only after the handshake, so an ApiVersions
  *   request is written to see the connection's fate).
- * - a producer that trusts the wrong CA: its sends fail after `maxBlockMs`,
- *   its debug log names the TLS failure.
+ * - a producer that trusts the wrong CA: its send fails at once with the
+ *   `TlsError` (fatal, as Java's `SslAuthenticationException`; `maxBlockMs`
+ *   is 20 s), its debug log names the TLS failure.
  * - secrets: the client key's text is looked for in every log line, error
  *   message and printed form of the configuration.
  *
@@ -205,7 +206,7 @@ async function producerWrongCa(report: TlsReport): Promise<void> {
     sslTruststoreCertificates: otherCaPem,
     sslKeystoreCertificateChain: certPem,
     sslKeystoreKey: keyPem,
-    maxBlockMs: 2000,
+    maxBlockMs: 20_000,
     logger: capturingLogger("wrong CA"),
   });
   try {

@@ -19,9 +19,9 @@ import { dirname, join, normalize, relative } from "node:path";
 /** Layers of `src/`, lowest first: a module may import its own layer and those below. */
 export const LAYERS: ReadonlyArray<readonly string[]> = [
   // Vocabulary every layer uses.
-  ["src/errors.ts", "src/logger.ts", "src/backoff.ts", "src/version.ts", "src/socket.ts", "src/password.ts"],
+  ["src/errors.ts", "src/errors_auth.ts", "src/logger.ts", "src/backoff.ts", "src/version.ts", "src/socket.ts", "src/password.ts"],
   // The wire protocol and its record codecs.
-  ["src/protocol/", "src/codecs/"],
+  ["src/protocol/", "src/codecs/", "src/security/"],
   // Records, cluster metadata, connections, and the extension points users plug in.
   ["src/serde.ts", "src/extensions.ts", "src/metadata.ts", "src/network/", "src/transport.ts", "src/platform.ts"],
   // The engine and its configuration.

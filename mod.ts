@@ -39,6 +39,7 @@ export {
   ClosedError,
   ConfigError,
   ConnectionError,
+  ConnectionLimitError,
   InvalidRecordError,
   KafkaError,
   MetadataTimeoutError,

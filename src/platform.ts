@@ -165,7 +165,7 @@ export function connectionCap(configured: number | null, platform: Platform): nu
   if (cap !== undefined && configured > cap) {
     throw new ConfigError(
       "max.connections",
-      `Invalid value "${configured}" for "max.connections": the "${platform.name}" platform allows at most "${cap}" connections at once`,
+      `Invalid value "${configured}" for "max.connections": this runtime allows at most "${cap}" connections at once (Cloudflare Workers: per request)`,
     );
   }
   return configured;

@@ -16,6 +16,9 @@
 import { Producer, type RecordMetadata } from "../../mod.ts";
 import { detectRuntime } from "../../runtime/auto.ts";
 import { crc32cImplementation } from "../../src/protocol/crc32c.ts";
+import { KafkaProducerObject, sendThroughObject } from "../../runtime/cloudflare_do.ts";
+
+export { KafkaProducerObject };
 
 /** The bindings of the test's workerd config. */
 interface Env {
@@ -23,6 +26,11 @@ interface Env {
   readonly BOOTSTRAP: string;
   /** `host:port` of a TLS listener, if the test has one. */
   readonly BOOTSTRAP_TLS?: string;
+  /** The `KafkaProducerObject` namespace. */
+  readonly PRODUCER: {
+    idFromName(name: string): unknown;
+    get(id: unknown): { fetch(input: string | Request, init?: RequestInit): Promise<Response> };
+  };
 }
 
 /** What workerd passes as the third argument of `fetch`. */
@@ -34,6 +42,9 @@ interface ProduceBody {
   records: Array<{ key?: string | null; value: string }>;
   tls?: boolean;
   maxConnections?: number;
+  maxBlockMs?: number;
+  /** Overrides the bootstrap binding (an address nobody listens on, for the failure test). */
+  bootstrap?: string;
 }
 
 const json = (body: unknown, status = 200) =>
@@ -45,17 +56,19 @@ const json = (body: unknown, status = 200) =>
 async function produce(request: Request, env: Env, ctx: Context): Promise<Response> {
   const topic = new URL(request.url).searchParams.get("topic")!;
   const body = await request.json() as ProduceBody;
-  const producer = new Producer({
-    bootstrapServers: body.tls ? env.BOOTSTRAP_TLS! : env.BOOTSTRAP,
-    ...(body.tls ? { securityProtocol: "SSL" as const } : {}),
-    ...(body.maxConnections === undefined ? {} : { maxConnections: body.maxConnections }),
-    lingerMs: 5,
-    deliveryTimeoutMs: 20_000,
-    requestTimeoutMs: 10_000,
-    maxBlockMs: 15_000,
-  });
+  let producer: Producer | null = null;
   try {
-    const sends: Promise<RecordMetadata>[] = body.records.map((r) => producer.send({ topic, key: r.key ?? null, value: r.value }));
+    producer = new Producer({
+      bootstrapServers: body.bootstrap ?? (body.tls ? env.BOOTSTRAP_TLS! : env.BOOTSTRAP),
+      ...(body.tls ? { securityProtocol: "SSL" as const } : {}),
+      ...(body.maxConnections === undefined ? {} : { maxConnections: body.maxConnections }),
+      lingerMs: 5,
+      deliveryTimeoutMs: 20_000,
+      requestTimeoutMs: 10_000,
+      maxBlockMs: body.maxBlockMs ?? 15_000,
+    });
+    const p = producer;
+    const sends: Promise<RecordMetadata>[] = body.records.map((r) => p.send({ topic, key: r.key ?? null, value: r.value }));
     const metadata = await Promise.all(sends);
     return json({ runtime: detectRuntime(), crc32c: crc32cImplementation(), metadata });
   } catch (error) {
@@ -63,7 +76,8 @@ async function produce(request: Request, env: Env, ctx: Context): Promise<Respon
     return json({ error: { name: e.name, message: e.message } }, 500);
   } finally {
     // The producer's sockets belong to this request: flush and close before it ends.
-    ctx.waitUntil(producer.flush().finally(() => producer.close()));
+    const p = producer;
+    if (p !== null) ctx.waitUntil(p.flush().finally(() => p.close()));
   }
 }
 
@@ -71,6 +85,12 @@ export default {
   async fetch(request: Request, env: Env, ctx: Context): Promise<Response> {
     const path = new URL(request.url).pathname;
     if (path === "/produce" && request.method === "POST") return produce(request, env, ctx);
+    const stub = env.PRODUCER.get(env.PRODUCER.idFromName("kafka"));
+    if (path === "/do/produce" && request.method === "POST") {
+      const body = await request.json() as { records: Array<{ topic: string; key?: string | null; value: string }> };
+      return json(await sendThroughObject(stub, body.records));
+    }
+    if (path === "/do/metrics") return stub.fetch("https://kafka-producer-object/metrics");
     return json({ error: { name: "NotFound", message: `No route "${path}"` } }, 404);
   },
 };

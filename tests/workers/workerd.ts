@@ -12,7 +12,7 @@
  */
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,9 +34,23 @@ export interface WorkerdOptions {
   entry: string;
   /** Text bindings (`env.NAME`). */
   bindings: Record<string, string>;
-  /** Durable Object classes the main module exports, bound under the same name in `env`. */
+  /** Durable Object classes the main module exports: binding name → class name. */
   durableObjects?: Record<string, string>;
 }
+
+/** Resolves `@edgekafka/producer[/subpath]` to this checkout, through deno.json's exports (as a user's install would). */
+const packagePlugin = {
+  name: "edgekafka-package",
+  setup(build: { onResolve(o: { filter: RegExp }, f: (args: { path: string }) => { path: string }): void }) {
+    const exports = (JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8")) as { exports: Record<string, string> }).exports;
+    build.onResolve({ filter: /^@edgekafka\/producer(\/.*)?$/ }, (args) => {
+      const sub = "." + args.path.slice("@edgekafka/producer".length);
+      const target = exports[sub];
+      if (target === undefined) throw new Error(`"${args.path}" is not an export of the package`);
+      return { path: join(ROOT, target) };
+    });
+  },
+};
 
 /** A port nobody listens on now. */
 async function freePort(): Promise<number> {
@@ -62,6 +76,7 @@ export async function startWorkerd(o: WorkerdOptions): Promise<Workerd> {
     splitting: true,
     outdir: dir,
     external: ["cloudflare:sockets", "node:*"],
+    plugins: [packagePlugin],
   });
   if (!build.success) throw new Error(`Bundling "${o.entry}" failed: ${build.logs.join("\n")}`);
   const main = build.outputs.find((out) => out.kind === "entry-point")!.path.slice(dir.length + 1);

@@ -10,13 +10,21 @@
  *   Answers the records' metadata, the runtime and CRC-32C implementation seen.
  * - `POST /do/produce?topic=T` with `{ "records": [...] }`: through the
  *   `KafkaProducerObject` Durable Object (one producer for every request).
- * - `GET /do/stats`: the Durable Object producer's metrics.
+ * - `GET /do/metrics`: the Durable Object producer's metrics.
+ * - `GET /bench/encode?n=N`: encodes N records of 100 bytes into sealed 16 KiB
+ *   batches as the producer does (CRC-32C by the TypeScript tables), and
+ *   `GET /bench/crc?n=N`: N checksums of 64 KiB. Timed by the caller: inside
+ *   Workers the clock stands still while code runs.
  */
 
 import { Producer, type RecordMetadata } from "../../mod.ts";
 import { detectRuntime } from "../../runtime/auto.ts";
 import { crc32cImplementation } from "../../src/protocol/crc32c.ts";
 import { KafkaProducerObject, sendThroughObject } from "../../runtime/cloudflare_do.ts";
+import { crc32cTable } from "../../src/protocol/crc32c_table.ts";
+import { RecordWriter } from "../../src/protocol/record_batch.ts";
+import { ProducerBatch } from "../../src/producer/batch.ts";
+import { BufferPool } from "../../src/producer/buffer_pool.ts";
 
 export { KafkaProducerObject };
 
@@ -81,10 +89,44 @@ async function produce(request: Request, env: Env, ctx: Context): Promise<Respon
   }
 }
 
+/** The encode path of bench/encode.ts: `n` records into sealed batches; returns the batch count. */
+function encode(n: number): number {
+  const pool = new BufferPool(32 * 1024 * 1024, 16 * 1024);
+  const writer = new RecordWriter();
+  const value = new Uint8Array(100).fill(120);
+  const noop = () => {};
+  const now = Date.now();
+  let batch: ProducerBatch | null = null;
+  let batches = 0;
+  for (let i = 0; i < n; i++) {
+    if (batch === null || batch.tryAppend(writer, 1 << 20, now, null, value, null, noop, noop) === 0) {
+      if (batch !== null) {
+        batch.seal(null, crc32cTable);
+        batches++;
+        pool.deallocate(batch.slab);
+      }
+      batch = new ProducerBatch("bench", 0, pool.tryAllocate(16 * 1024)!, now);
+      batch.tryAppend(writer, 1 << 20, now, null, value, null, noop, noop);
+    }
+  }
+  if (batch !== null) batch.seal(null, crc32cTable), batches++;
+  return batches;
+}
+
+function crcs(n: number): number {
+  const data = new Uint8Array(64 * 1024).map((_, i) => (i * 2654435761) >>> 24);
+  let x = 0;
+  for (let i = 0; i < n; i++) x ^= crc32cTable(data);
+  return x;
+}
+
 export default {
   async fetch(request: Request, env: Env, ctx: Context): Promise<Response> {
     const path = new URL(request.url).pathname;
     if (path === "/produce" && request.method === "POST") return produce(request, env, ctx);
+    const n = Number(new URL(request.url).searchParams.get("n") ?? 0);
+    if (path === "/bench/encode") return json({ batches: encode(n) });
+    if (path === "/bench/crc") return json({ crc: crcs(n) });
     const stub = env.PRODUCER.get(env.PRODUCER.idFromName("kafka"));
     if (path === "/do/produce" && request.method === "POST") {
       const body = await request.json() as { records: Array<{ topic: string; key?: string | null; value: string }> };

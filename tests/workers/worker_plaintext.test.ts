@@ -82,4 +82,30 @@ describe("a Worker in workerd (plaintext)", () => {
     expect(error.name).toBe("MetadataTimeoutError");
     expect(error.message).toContain('Connection to "127.0.0.1:1" failed');
   }, 60_000);
+
+  test("the encode path's cost per record and the TypeScript CRC-32C's speed, measured in workerd", async () => {
+    // The Worker's clock stands still while it computes: time the requests from outside, less an empty one.
+    const timed = async (path: string) => {
+      const start = performance.now();
+      const response = await fetch(`${workerd!.url}${path}`);
+      expect(response.status).toBe(200);
+      await response.json();
+      return performance.now() - start;
+    };
+    await timed("/bench/encode?n=100000"); // warm-up (JIT)
+    await timed("/bench/crc?n=200");
+    const best = async (path: string) => Math.min(await timed(path), await timed(path), await timed(path));
+    const empty = await best("/bench/encode?n=0");
+    const RECORDS = 300_000;
+    const encodeMs = (await best(`/bench/encode?n=${RECORDS}`)) - empty;
+    const CRCS = 1000;
+    const crcMs = (await best(`/bench/crc?n=${CRCS}`)) - empty;
+    const usPerRecord = (encodeMs * 1000) / RECORDS;
+    const crcMBps = (CRCS * 64) / 1024 / (crcMs / 1000);
+    console.log(`workerd: encode ${usPerRecord.toFixed(2)} µs per 100-byte record (${Math.round(RECORDS / (encodeMs / 1000))} records/s, ` +
+      `16 KiB batches sealed with the TypeScript CRC-32C); CRC-32C ${Math.round(crcMBps)} MB/s on 64 KiB`);
+    // Generous bounds (a shared 2-core machine): a busy loop or a per-byte slow path would break them.
+    expect(usPerRecord).toBeLessThan(20);
+    expect(crcMBps).toBeGreaterThan(100);
+  }, 120_000);
 });

@@ -16,9 +16,13 @@
  *   Cloudflare the public roots, in `workerd` the network service's
  *   `tlsOptions` (`trustedCertificates`). `connect()` takes no CA, client
  *   certificate or host-name switch, so settings that need one are refused
- *   with a `TlsError` naming the key instead of being ignored. The handshake
- *   runs after `opened` resolves: an error before the broker's first bytes is
- *   reported as a `TlsError`.
+ *   with a `TlsError` naming the key instead of being ignored. workerd rejects
+ *   `opened` with the same words for a refused port and a refused
+ *   certificate, so after a TLS `opened` fails the adapter tries a plain TCP
+ *   connection (closed at once): if it opens, the failure is a `TlsError`,
+ *   else a retriable `ConnectionError`. A failure after `opened` and before
+ *   the broker's first bytes (a TLS 1.3 broker refusing the missing client
+ *   certificate) is a `TlsError` too.
  * - Workers allow six simultaneous outgoing connections per request: the
  *   platform says so (`maxConnections`), and the producer's `max.connections`
  *   defaults to it. Workers forbid compiling WebAssembly from bytes: the
@@ -159,24 +163,53 @@ async function openSocket(
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(timedOut(address, options.connectTimeoutMs)), options.connectTimeoutMs);
   });
+  const started = Date.now();
   try {
     await Promise.race([raw.opened, timeout]);
   } catch (error) {
     raw.close().catch(() => {});
     raw.closed.catch(() => {});
-    if (error instanceof TimeoutError) throw error;
-    throw tls ? tlsOrFailed(options, error) : failed(address, error);
+    if (error instanceof TimeoutError || !tls) throw error instanceof TimeoutError ? error : failed(address, error);
+    // workerd words a refused port and a refused certificate alike: a plain TCP connection tells them apart.
+    const left = Math.max(1, options.connectTimeoutMs - (Date.now() - started));
+    if (!(await tcpOpens(open, options, left))) throw failed(address, error);
+    throw new TlsError({
+      host: options.host,
+      port: options.port,
+      reason: `${describeError(error)} (a plain TCP connection opens, so the TLS handshake failed: is the broker's ` +
+        "certificate trusted by the runtime? In workerd: the network service's tlsOptions)",
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }
   return new CloudflareTcpSocket(raw, options, tls, handlers);
 }
 
+/** Whether a plain TCP connection to the broker opens within `ms` (closed again at once). */
+async function tcpOpens(open: CloudflareSocketConnect, options: SocketOptions, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let probe: CloudflareSocket | undefined;
+  try {
+    probe = open({ hostname: options.host, port: options.port }, { secureTransport: "off", allowHalfOpen: false });
+    probe.closed.catch(() => {});
+    const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    return await Promise.race([probe.opened.then(() => true, () => false), expired]);
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+    probe?.close().catch(() => {});
+  }
+}
+
 /** A failure of a TLS connection before the broker's first bytes: a `TlsError`, unless it says it is TCP's. */
 function tlsOrFailed(options: SocketOptions, error: unknown): ConnectionError {
   const text = describeError(error);
   if (/refused|unreachable|reset|timed out|ECONN|EHOST|ENET/i.test(text)) return failed(formatAddress(options), error);
-  return new TlsError({ host: options.host, port: options.port, reason: text, cause: error });
+  const reason = `${text} (before the broker's first bytes: the broker refused the TLS session, e.g. for want of a ` +
+    "client certificate, which Workers' sockets cannot present; workerd's log has the reason)";
+  return new TlsError({ host: options.host, port: options.port, reason, cause: error });
 }
 
 class CloudflareTcpSocket implements Socket {

@@ -24,7 +24,11 @@ interface Peer {
 }
 
 /** A stand-in `connect()`: the writable's queue holds `highWaterMark` chunks; `opened` as given. */
-function standIn(o: { opened?: Promise<unknown>; highWaterMark?: number; sink?: (chunk: Uint8Array) => Promise<void> } = {}) {
+function standIn(o: {
+  opened?: Promise<unknown> | ((secureTransport: string) => Promise<unknown>);
+  highWaterMark?: number;
+  sink?: (chunk: Uint8Array) => Promise<void>;
+} = {}) {
   const peer: Peer = { written: [], send: () => {}, end: () => {}, fail: () => {}, options: null };
   const open: CloudflareSocketConnect = (_address, options) => {
     peer.options = options;
@@ -42,7 +46,7 @@ function standIn(o: { opened?: Promise<unknown>; highWaterMark?: number; sink?: 
     const socket: CloudflareSocket = {
       readable,
       writable,
-      opened: o.opened ?? Promise.resolve({}),
+      opened: typeof o.opened === "function" ? o.opened(options.secureTransport) : o.opened ?? Promise.resolve({}),
       closed: new Promise(() => {}),
       close: async () => {},
     };
@@ -131,6 +135,21 @@ describe("Cloudflare Workers adapter", () => {
     await tick();
     expect(r.closes[0]).toBeInstanceOf(TlsError);
     expect(r.closes[0]!.message).toContain('TLS connection to "broker.example:9092" failed');
+  });
+
+  test("a TLS connection workerd cannot open is a TlsError when plain TCP opens (a refused certificate), else a ConnectionError", async () => {
+    // workerd words both alike: "proxy request failed, cannot connect to the specified address".
+    const words = () => Promise.reject(new Error("proxy request failed, cannot connect to the specified address"));
+    const untrusted = standIn({ opened: (mode) => (mode === "on" ? words() : Promise.resolve({})) });
+    const error = await cloudflareConnect(untrusted.open)({ ...at, tls }, recorder().handlers).catch((e) => e);
+    expect(error).toBeInstanceOf(TlsError);
+    expect(error.message).toContain("a plain TCP connection opens, so the TLS handshake failed");
+    const down = standIn({ opened: words });
+    const refused = await cloudflareConnect(down.open)({ ...at, tls }, recorder().handlers).catch((e) => e);
+    expect(refused).toBeInstanceOf(ConnectionError);
+    expect(refused).not.toBeInstanceOf(TlsError);
+    expect(refused.retriable).toBe(true);
+    expect(refused.message).toBe('Connection to "broker.example:9092" failed: proxy request failed, cannot connect to the specified address');
   });
 
   test("TLS settings Workers cannot honour are refused with a TlsError naming the key", async () => {

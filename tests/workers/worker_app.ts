@@ -11,6 +11,9 @@
  * - `POST /do/produce?topic=T` with `{ "records": [...] }`: through the
  *   `KafkaProducerObject` Durable Object (one producer for every request).
  * - `GET /do/metrics`: the Durable Object producer's metrics.
+ * - `GET /tls-probe`: opens a TLS socket to `BOOTSTRAP_TLS` with the adapter,
+ *   sends an ApiVersions request and answers how the connection ended
+ *   (the broker's first bytes, or the error's name and message).
  * - `GET /bench/encode?n=N`: encodes N records of 100 bytes into sealed 16 KiB
  *   batches as the producer does (CRC-32C by the TypeScript tables), and
  *   `GET /bench/crc?n=N`: N checksums of 64 KiB. Timed by the caller: inside
@@ -19,6 +22,7 @@
 
 import { Producer, type RecordMetadata } from "../../mod.ts";
 import { detectRuntime } from "../../runtime/auto.ts";
+import { connect } from "../../runtime/cloudflare.ts";
 import { crc32cImplementation } from "../../src/protocol/crc32c.ts";
 import { KafkaProducerObject, sendThroughObject } from "../../runtime/cloudflare_do.ts";
 import { crc32cTable } from "../../src/protocol/crc32c_table.ts";
@@ -89,6 +93,23 @@ async function produce(request: Request, env: Env, ctx: Context): Promise<Respon
   }
 }
 
+/** ApiVersions v0, correlation id 1, client id "probe". */
+const API_VERSIONS = new Uint8Array([0, 0, 0, 15, 0, 18, 0, 0, 0, 0, 0, 1, 0, 5, 112, 114, 111, 98, 101]);
+
+async function tlsProbe(env: Env): Promise<Response> {
+  const [host, port] = env.BOOTSTRAP_TLS!.split(":") as [string, string];
+  const tls = { ca: null, caFile: null, cert: null, key: null, keyPassword: null, verifyHostname: true };
+  const outcome = await new Promise<Record<string, unknown>>((resolve) => {
+    const fail = (error: Error | undefined) =>
+      resolve(error === undefined ? { closed: true } : { error: { name: error.name, message: error.message } });
+    connect({ host, port: Number(port), connectTimeoutMs: 10_000, tls }, {
+      onData: (chunk) => resolve({ received: chunk.byteLength }),
+      onClose: fail,
+    }).then((socket) => socket.write(API_VERSIONS).catch(fail), fail);
+  });
+  return json(outcome);
+}
+
 /** The encode path of bench/encode.ts: `n` records into sealed batches; returns the batch count. */
 function encode(n: number): number {
   const pool = new BufferPool(32 * 1024 * 1024, 16 * 1024);
@@ -126,6 +147,7 @@ export default {
     if (path === "/produce" && request.method === "POST") return produce(request, env, ctx);
     const n = Number(new URL(request.url).searchParams.get("n") ?? 0);
     if (path === "/bench/encode") return json({ batches: encode(n) });
+    if (path === "/tls-probe") return tlsProbe(env);
     if (path === "/bench/crc") return json({ crc: crcs(n) });
     const stub = env.PRODUCER.get(env.PRODUCER.idFromName("kafka"));
     if (path === "/do/produce" && request.method === "POST") {

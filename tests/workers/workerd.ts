@@ -34,6 +34,10 @@ export interface WorkerdOptions {
   entry: string;
   /** Text bindings (`env.NAME`). */
   bindings: Record<string, string>;
+  /** PEM certificates the outgoing network trusts for TLS (workerd's `tlsOptions.trustedCertificates`). */
+  trustedCertificates?: string[];
+  /** Trust the browsers' public roots (workerd's `tlsOptions.trustBrowserCas`). */
+  trustBrowserCas?: boolean;
   /** Durable Object classes the main module exports: binding name → class name. */
   durableObjects?: Record<string, string>;
 }
@@ -88,12 +92,17 @@ export async function startWorkerd(o: WorkerdOptions): Promise<Workerd> {
   for (const [name, className] of objects) {
     bindings.push(`    (name = ${capnpText(name)}, durableObjectNamespace = ${capnpText(className)}),`);
   }
+  const tlsOptions = [
+    ...(o.trustedCertificates === undefined ? [] : [`trustedCertificates = [${o.trustedCertificates.map(capnpText).join(", ")}]`]),
+    ...(o.trustBrowserCas ? ["trustBrowserCas = true"] : []),
+  ];
+  const trust = tlsOptions.length === 0 ? "" : `, tlsOptions = (${tlsOptions.join(", ")})`;
   const config = [
     `using Workerd = import "/workerd/workerd.capnp";`,
     `const config :Workerd.Config = (`,
     `  services = [`,
     `    (name = "main", worker = .worker),`,
-    `    (name = "internet", network = (allow = ["public", "private", "local"])),`,
+    `    (name = "internet", network = (allow = ["public", "private", "local"]${trust})),`,
     `  ],`,
     `  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],`,
     `);`,

@@ -49,6 +49,7 @@ export {
   ClosedError,
   ConfigError,
   ConnectionError,
+  ConnectionLimitError,
   InvalidRecordError,
   KafkaError,
   MetadataTimeoutError,

@@ -7,8 +7,9 @@
  * runtime's adapter (Deno's would fail on Node, Node's `node:net` is not
  * wanted on Deno when `Deno.connect` is there).
  *
- * Any other runtime (Cloudflare Workers among them: there is no adapter for
- * them yet) is reported as `"unknown"`; pass a socket adapter explicitly.
+ * Cloudflare Workers (and `workerd`) are told by `navigator.userAgent`
+ * and get `./cloudflare.ts`. Any other runtime is reported as `"unknown"`;
+ * pass a socket adapter explicitly.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
 import { yieldFor } from "./yield.ts";
 import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
+import { WORKERS_MAX_CONNECTIONS } from "./cloudflare.ts";
 
 /**
  * A runtime {@linkcode detectRuntime} can tell apart.
@@ -29,7 +31,7 @@ import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
  * console.assert(supported.length === 3);
  * ```
  */
-export type RuntimeName = "deno" | "bun" | "node" | "unknown";
+export type RuntimeName = "deno" | "bun" | "node" | "cloudflare" | "unknown";
 
 /** The globals whose presence tells the runtimes apart. */
 interface RuntimeGlobals {
@@ -48,15 +50,15 @@ interface RuntimeGlobals {
  * @example Usage
  * ```ts
  * import { detectRuntime } from "./auto.ts";
- * console.assert(["deno", "bun", "node", "unknown"].includes(detectRuntime()));
+ * console.assert(["deno", "bun", "node", "cloudflare", "unknown"].includes(detectRuntime()));
  * ```
  */
 export function detectRuntime(): RuntimeName {
   const g = globalThis as RuntimeGlobals;
   if (typeof g.Deno?.version?.deno === "string") return "deno";
   if (typeof g.Bun?.version === "string") return "bun";
-  // Workers with `nodejs_compat` also report a Node version: not Node, no adapter here.
-  if (g.navigator?.userAgent === "Cloudflare-Workers") return "unknown";
+  // Workers with `nodejs_compat` also report a Node version: tested before Node.
+  if (g.navigator?.userAgent === "Cloudflare-Workers") return "cloudflare";
   if (typeof g.process?.versions?.node === "string") return "node";
   return "unknown";
 }
@@ -82,6 +84,8 @@ export async function loadPlatform(): Promise<Platform> {
       return (await import("./bun.ts")).platform;
     case "node":
       return (await import("./node.ts")).platform;
+    case "cloudflare":
+      return (await import("./cloudflare.ts")).platform;
     default:
       throw new KafkaError(
         'Cannot tell which runtime this is: pass a platform from "runtime/" (the "platform" option) explicitly',
@@ -127,7 +131,8 @@ let early: PlatformCodecs | null | undefined;
 function earlyCodecs(): PlatformCodecs | undefined {
   if (early === undefined) {
     const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
-    const zlib = detectRuntime() === "unknown" ? undefined : g.process?.getBuiltinModule?.("node:zlib");
+    const runtime = detectRuntime();
+    const zlib = runtime === "unknown" || runtime === "cloudflare" ? undefined : g.process?.getBuiltinModule?.("node:zlib");
     early = zlib === undefined || zlib === null ? null : codecsOf(zlib as ZlibModule);
   }
   return early ?? undefined;
@@ -140,7 +145,9 @@ let yieldHere: (() => Promise<void>) | undefined;
  * The current runtime's platform, loaded on first use: `connect` loads it
  * (a producer connects before it compresses anything), and `codecs` are the
  * loaded platform's (before that, the same `node:zlib` codecs reached
- * through `process.getBuiltinModule`, see `earlyCodecs`).
+ * through `process.getBuiltinModule`, see `earlyCodecs`). Inside Workers
+ * it reports their connection cap and that WebAssembly cannot be compiled
+ * from bytes before the adapter loads (a producer reads both at construction).
  * `mod.ts` registers it as the default.
  *
  * @example Usage
@@ -156,4 +163,10 @@ export const autoPlatform: Platform = Object.freeze({
     return loaded?.codecs ?? earlyCodecs();
   },
   yieldToEventLoop: () => (yieldHere ??= yieldFor(detectRuntime()))(),
+  get maxConnections(): number | undefined {
+    return detectRuntime() === "cloudflare" ? WORKERS_MAX_CONNECTIONS : undefined;
+  },
+  get wasmFromBytes(): boolean | undefined {
+    return detectRuntime() === "cloudflare" ? false : undefined;
+  },
 });

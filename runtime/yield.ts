@@ -32,7 +32,7 @@ const ignore = (): void => {};
  * await yieldFor(detectRuntime())(); // the event loop ran once
  * ```
  */
-export function yieldFor(runtime: "deno" | "bun" | "node" | "unknown"): () => Promise<void> {
+export function yieldFor(runtime: string): () => Promise<void> {
   const g = globalThis as unknown as Partial<DenoStderr> & { setImmediate?: (f: () => void) => void };
   if (runtime === "deno" && g.Deno !== undefined) {
     const stderr = g.Deno.stderr;

@@ -4,7 +4,7 @@
 //   npm start   (node scripts/run.mjs main)  — the main job: produce records to a local
 //                Kafka (started here unless KAFKA_BOOTSTRAP points to one), print a summary
 //   npm test    (node scripts/run.mjs test)  — the whole test suite (bun test) against
-//                real brokers started by tests/kafka/kafka.sh
+//                real brokers started by tests/kafka/kafka.sh (tests/workers runs Workers in workerd, from npm)
 //
 // Both install what is missing (npm packages; kafka.sh fetches the Kafka jars and kcat),
 // build dist/ (Node runs the built ESM), and stop every Kafka cluster they started.
@@ -38,7 +38,7 @@ function must(cmd, args, options) {
 }
 
 function ensureDependencies() {
-  const needed = ["bun", "deno", "tsc"].map((b) => join(BIN, b));
+  const needed = ["bun", "deno", "tsc", "workerd"].map((b) => join(BIN, b));
   if (needed.every(existsSync) && existsSync(join(ROOT, "node_modules", "hash-wasm"))) return;
   // Not `npm ci`: it insists on every platform's optional binary package in the lock file, and the
   // registry has deno's for this platform only; `npm install` follows the lock file all the same.

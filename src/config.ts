@@ -106,6 +106,8 @@ export interface ProducerOptions extends SaslOptions {
   socketConnectionSetupTimeoutMs?: number;
   /** `socket.connection.setup.timeout.max.ms` (default 30000): longest connect timeout. */
   socketConnectionSetupTimeoutMaxMs?: number;
+  /** `max.connections` (default null: the platform's cap, 6 on Cloudflare Workers, else none): connections open at once. */
+  maxConnections?: number | null;
   /** `partitioner.class` (default null: built-in murmur2 / uniform sticky): picks a record's partition. */
   partitioner?: PartitionerFunction | null;
   /** `partitioner.adaptive.partitioning.enable` (default true): favour faster brokers. */
@@ -216,6 +218,8 @@ export interface ResolvedConfig extends ResolvedSaslConfig {
   readonly socketConnectionSetupTimeoutMs: number;
   /** `socket.connection.setup.timeout.max.ms`: the longest connection setup timeout. */
   readonly socketConnectionSetupTimeoutMaxMs: number;
+  /** `max.connections`: connections open at once; null: the platform's cap, if any. */
+  readonly maxConnections: number | null;
   /** `partitioner.class`: a custom partitioner, or null for the built-in one. */
   readonly partitioner: PartitionerFunction | null;
   /** `partitioner.adaptive.partitioning.enable`: sticky partitions favour faster brokers. */

@@ -24,6 +24,7 @@ import {
   gzipLevel,
   int,
   INT_MAX,
+  intOrNull,
   integer,
   interceptors,
   Invalid,
@@ -51,7 +52,7 @@ import { httpUrl, saslJaasConfig, saslMechanism, saslOption } from "./config_sas
  * ```
  */
 export interface ConfigKey {
-  /** Java property name (`linger.ms`); `null` for edgekafka-only options. */
+  /** Java property name (`linger.ms`), or edgekafka's own key in that style (`max.connections`); `null` for options no properties file can hold. */
   readonly javaName: string | null;
   /** camelCase option name (`lingerMs`), also the field of `ResolvedConfig`. */
   readonly camelName: string;
@@ -128,6 +129,8 @@ const ROWS: Row[] = [
     "Time allowed to open a connection; doubles per failure."],
   ["socket.connection.setup.timeout.max.ms", "socketConnectionSetupTimeoutMaxMs", ms, 30000, duration(),
     "Longest time allowed to open a connection."],
+  ["max.connections", "maxConnections", "integer ≥ 1 | null", null, intOrNull(1),
+    "edgekafka's own: most connections open at once; past it an idle one is closed, else the new one waits (a ConnectionLimitError). null: the platform's cap (6 on Cloudflare Workers), else none."],
   ["partitioner.class", "partitioner", "(topic, key, value, numPartitions) => number", null, partitioner,
     "Picks the partition of records sent without one; null: murmur2 of the key, else uniform sticky."],
   ["partitioner.adaptive.partitioning.enable", "partitionerAdaptivePartitioningEnable", "boolean", true, boolean,

@@ -58,6 +58,12 @@ export function integer(min: number, max: number, maxText = String(max)): Parse 
 
 export const int = (min = 0): Parse => integer(min, INT_MAX);
 
+/** An `int` at least `min`, or null. */
+export const intOrNull = (min: number): Parse => {
+  const parse = int(min);
+  return (value, name, notes) => (value === null ? null : parse(value, name, notes));
+};
+
 /**
  * A Java `LONG` duration in milliseconds. Java takes any long; a JavaScript
  * timer cannot wait longer than 2^31-1 ms (it fires at once instead), so

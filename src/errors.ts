@@ -290,6 +290,40 @@ export class SerializationError extends InvalidRecordError {}
 export class ClosedError extends KafkaError {}
 
 /**
+ * A connection the producer needs was not opened because `max.connections`
+ * (`maxConnections`; on Cloudflare Workers 6 by default, their cap per
+ * request) are open and none is idle. Retriable: it is opened as soon as one
+ * is idle, and records wait for it within `delivery.timeout.ms`. The message
+ * names the cap and the broker.
+ *
+ * @example Usage
+ * ```ts
+ * import { ConnectionError, ConnectionLimitError } from "@edgekafka/producer";
+ * const e = new ConnectionLimitError(6, "Node 3 (\"b3:9092\")");
+ * console.assert(e instanceof ConnectionError && e.retriable && e.maxConnections === 6);
+ * console.assert(e.message.startsWith('Connection to node 3 ("b3:9092") waits: max.connections is "6"'));
+ * ```
+ */
+export class ConnectionLimitError extends ConnectionError {
+  /** The cap that was reached. */
+  readonly maxConnections: number;
+
+  /**
+   * Builds the error.
+   *
+   * @param maxConnections The cap (`max.connections`).
+   * @param target Which connection waits, e.g. `Node 3 ("b3:9092")`.
+   */
+  constructor(maxConnections: number, target: string) {
+    super(
+      `Connection to ${target.charAt(0).toLowerCase()}${target.slice(1)} waits: max.connections is "${maxConnections}" ` +
+        `and all ${maxConnections} connections are busy (on Cloudflare Workers at most 6 may be open per request)`,
+    );
+    this.maxConnections = maxConnections;
+  }
+}
+
+/**
  * A transactional method called in a state that does not allow it (e.g.
  * `send()` outside a transaction, `commitTransaction()` after a failure).
  *

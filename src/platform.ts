@@ -81,6 +81,17 @@ export interface Platform {
    * `writable()` yield with it while they send); default a 0 ms timer.
    */
   readonly yieldToEventLoop?: () => Promise<void>;
+  /**
+   * The runtime's cap on simultaneous outgoing connections (Cloudflare
+   * Workers: 6 per request); `max.connections` defaults to it. Absent: none.
+   */
+  readonly maxConnections?: number;
+  /**
+   * False where the runtime forbids compiling WebAssembly from bytes
+   * (Cloudflare Workers): the core then checksums batches with its
+   * TypeScript CRC-32C instead of `hash-wasm`. Absent: allowed.
+   */
+  readonly wasmFromBytes?: boolean;
 }
 
 /** The platform producers use when none is given; set once by `mod.ts`. */
@@ -130,5 +141,38 @@ export function resolvePlatform(given: Platform | null, connect: Connect | null)
     get codecs() {
       return platform.codecs;
     },
+    get maxConnections() {
+      return platform.maxConnections;
+    },
+    get wasmFromBytes() {
+      return platform.wasmFromBytes;
+    },
   };
+}
+
+/**
+ * The producer's cap on connections open at once: `max.connections` if set,
+ * else the platform's (`maxConnections`), else none (`Infinity`). A
+ * `ConfigError` when `max.connections` is above the platform's cap, which
+ * the runtime would enforce anyway (Workers queue a seventh connection
+ * until one of the six closes: a producer waiting on it would stall).
+ *
+ * @example Usage
+ * ```ts
+ * import { connectionCap } from "./platform.ts";
+ * const workers = { name: "cloudflare", connect: async () => ({ write: async () => {}, close: () => {} }), maxConnections: 6 };
+ * console.assert(connectionCap(null, workers) === 6 && connectionCap(3, workers) === 3);
+ * console.assert(connectionCap(null, { ...workers, maxConnections: undefined }) === Infinity);
+ * ```
+ */
+export function connectionCap(configured: number | null, platform: Platform): number {
+  const cap = platform.maxConnections;
+  if (configured === null) return cap ?? Infinity;
+  if (cap !== undefined && configured > cap) {
+    throw new ConfigError(
+      "max.connections",
+      `Invalid value "${configured}" for "max.connections": this runtime allows at most "${cap}" connections at once (Cloudflare Workers: per request)`,
+    );
+  }
+  return configured;
 }

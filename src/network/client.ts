@@ -8,12 +8,17 @@
  * `connections.max.idle.ms`. A response carrying a throttle time (KIP-219,
  * a broker quota) mutes its connection until that time has passed: no
  * request goes out on it before then (Java's `ClusterConnectionStates.throttle`).
+ * With `maxConnections` (`max.connections`; Cloudflare Workers allow six per
+ * request) no more connections are open or opening at once: a new one first
+ * closes the longest-idle connection without requests in flight, and waits
+ * (its node's last error a `ConnectionLimitError`) while there is none; it is
+ * retried when a connection closes or a response arrives, not polled.
  *
  * @module
  */
 
 import { backoffMs } from "../backoff.ts";
-import { ClosedError, ConnectionError, type KafkaError } from "../errors.ts";
+import { ClosedError, ConnectionError, ConnectionLimitError, type KafkaError } from "../errors.ts";
 import { isFatalConnectionError } from "../errors_auth.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode } from "../metadata.ts";
@@ -33,6 +38,8 @@ export interface NetworkClientOptions {
   reconnectBackoffMaxMs: number;
   connectionsMaxIdleMs: number;
   maxInFlightRequestsPerConnection: number;
+  /** Most connections open or opening at once; absent: no limit. */
+  maxConnections?: number;
   logger: Logger;
   /** SASL authentication of each new connection (`./authenticate.ts`); none without SASL. */
   authenticate?: (conn: Connection) => Promise<number>;
@@ -125,6 +132,7 @@ export class NetworkClient {
     if (s.connecting === null && now < s.backoffUntil && s.lastError !== null) throw s.lastError;
     const attempt = this.#maybeConnect(node, now) ?? s.connecting;
     if (attempt !== null) return attempt;
+    if (s.lastError instanceof ConnectionLimitError) throw s.lastError;
     throw new ConnectionError(`Connection to node ${node.id} (${node.host}:${node.port}) is backing off after a failure`);
   }
 
@@ -286,11 +294,43 @@ export class NetworkClient {
     return s;
   }
 
+  /**
+   * Whether a connection for `s` stays within `maxConnections`, after closing
+   * the longest-idle connection if that is what it takes. If not, `s` records
+   * a `ConnectionLimitError` (no backoff: a close or a response wakes the
+   * sender, which asks again).
+   */
+  #roomForOneMore(s: NodeState): boolean {
+    const max = this.#options.maxConnections ?? Infinity;
+    if (max === Infinity) return true;
+    let used = 0;
+    let idlest: Connection | null = null;
+    for (const other of this.#nodes.values()) {
+      if (other.connecting !== null) used++;
+      const conn = other.conn;
+      if (!conn?.isOpen) continue;
+      used++;
+      if (conn.inFlight === 0 && (idlest === null || conn.lastActivity < idlest.lastActivity)) idlest = conn;
+    }
+    if (used < max) return true;
+    if (idlest !== null) {
+      this.#options.logger.debug("Closing an idle connection to stay within max.connections", { maxConnections: max });
+      idlest.close();
+      return true;
+    }
+    if (!(s.lastError instanceof ConnectionLimitError)) {
+      s.lastError = new ConnectionLimitError(max, `Node ${s.node.id} ("${s.node.host}:${s.node.port}")`);
+      this.#options.logger.info(s.lastError.message);
+    }
+    return false;
+  }
+
   #maybeConnect(node: BrokerNode, now: number): Promise<Connection> | null {
     if (this.#closed) return null;
     const s = this.#state(node);
     if (s.conn?.isOpen || s.connecting !== null || now < s.backoffUntil) return s.connecting;
     const o = this.#options;
+    if (!this.#roomForOneMore(s)) return null;
     const timeoutMs = backoffMs(s.failures, o.socketConnectionSetupTimeoutMs, o.socketConnectionSetupTimeoutMaxMs);
     o.logger.debug("Connecting to broker", { node: node.id, host: node.host, port: node.port });
     const attempt = Connection.open({

@@ -15,7 +15,7 @@ import { Metadata, type PartitionInfo } from "../metadata.ts";
 import { NetworkClient } from "../network/client.ts";
 import { saslAuthenticator } from "../network/authenticate.ts";
 import { mechanismFactory } from "../security/settings.ts";
-import { resolvePlatform } from "../platform.ts";
+import { connectionCap, resolvePlatform } from "../platform.ts";
 import { crc32cReady } from "../protocol/crc32c.ts";
 import type { Serializer } from "../serde.ts";
 import { withTls } from "../socket.ts";
@@ -69,7 +69,9 @@ export class ProducerEngine {
     const compressor = compressorFor(config.compressionType, compressionLevel(config), platform);
     // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
     const connect = withTls(platform.connect, config.tls);
-    void crc32cReady();
+    // Where WebAssembly cannot be compiled from bytes (Workers), batches are checksummed in TypeScript.
+    void crc32cReady(platform.wasmFromBytes !== false);
+    const maxConnections = connectionCap(config.maxConnections, platform);
     this.#metadata = new Metadata({
       bootstrap: config.bootstrapServers,
       metadataMaxAgeMs: config.metadataMaxAgeMs,
@@ -105,6 +107,7 @@ export class ProducerEngine {
       reconnectBackoffMaxMs: config.reconnectBackoffMaxMs,
       connectionsMaxIdleMs: config.connectionsMaxIdleMs,
       maxInFlightRequestsPerConnection: config.maxInFlightRequestsPerConnection,
+      maxConnections,
       logger,
       authenticate: config.sasl === null ? undefined : saslAuthenticator(mechanismFactory(config.sasl), logger),
       onFatalError: (error) => this.#metadata.connectionFailed(error),

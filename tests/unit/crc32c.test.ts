@@ -5,7 +5,8 @@
  */
 
 import { beforeAll, describe, expect, test } from "bun:test";
-import { crc32c, crc32cReady, isCrc32cReady } from "../../src/protocol/crc32c.ts";
+import { crc32c, crc32cImplementation, crc32cReady, isCrc32cReady } from "../../src/protocol/crc32c.ts";
+import { crc32cTable } from "../../src/protocol/crc32c_table.ts";
 
 /** Bit-at-a-time CRC-32C: reflected polynomial 0x82F63B78, init and xor-out 0xFFFFFFFF. */
 function referenceCrc32c(data: Uint8Array): number {
@@ -41,29 +42,43 @@ describe("crc32c", () => {
     expect(isCrc32cReady()).toBe(true);
   });
 
+  test("uses hash-wasm's WebAssembly where it compiles (Bun here)", () => {
+    expect(crc32cImplementation()).toBe("wasm");
+  });
+
+  test("crc32cReady(false) (a runtime without WebAssembly from bytes) keeps a loaded implementation", async () => {
+    await crc32cReady(false);
+    expect(isCrc32cReady()).toBe(true);
+    expect(crc32cImplementation()).toBe("wasm");
+  });
+});
+
+/** The same vectors for both implementations: hash-wasm (through crc32c) and the TypeScript tables. */
+for (const [name, crc] of [["crc32c (hash-wasm)", (d: Uint8Array) => crc32c(d)], ["crc32cTable (TypeScript)", crc32cTable]] as const) {
+describe(name, () => {
   test('"123456789" → 0xE3069283 (CRC catalogue check value)', () => {
-    expect(crc32c(new TextEncoder().encode("123456789"))).toBe(0xe3069283);
+    expect(crc(new TextEncoder().encode("123456789"))).toBe(0xe3069283);
   });
 
   test("empty input → 0", () => {
-    expect(crc32c(new Uint8Array(0))).toBe(0);
+    expect(crc(new Uint8Array(0))).toBe(0);
   });
 
   describe("RFC 3720 B.4 (iSCSI) vectors", () => {
     test("32 bytes of zeros → 0x8A9136AA", () => {
-      expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+      expect(crc(new Uint8Array(32))).toBe(0x8a9136aa);
     });
 
     test("32 bytes of 0xFF → 0x62A8AB43", () => {
-      expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
+      expect(crc(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
     });
 
     test("32 incrementing bytes 0..31 → 0x46DD794E", () => {
-      expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => i))).toBe(0x46dd794e);
+      expect(crc(Uint8Array.from({ length: 32 }, (_, i) => i))).toBe(0x46dd794e);
     });
 
     test("32 decrementing bytes 31..0 → 0x113FDB5C", () => {
-      expect(crc32c(Uint8Array.from({ length: 32 }, (_, i) => 31 - i))).toBe(0x113fdb5c);
+      expect(crc(Uint8Array.from({ length: 32 }, (_, i) => 31 - i))).toBe(0x113fdb5c);
     });
   });
 
@@ -76,13 +91,13 @@ describe("crc32c", () => {
 
   test("matches the bitwise reference on a 1 MiB random buffer", () => {
     const data = randomBytes(1 << 20, 0x1234567);
-    expect(crc32c(data)).toBe(referenceCrc32c(data));
+    expect(crc(data)).toBe(referenceCrc32c(data));
   });
 
   test("matches the reference for every length 0..300 (all alignments of the fast paths)", () => {
     const data = randomBytes(300, 42);
     for (let n = 0; n <= 300; n++) {
-      expect(crc32c(data.subarray(0, n))).toBe(referenceCrc32c(data.subarray(0, n)));
+      expect(crc(data.subarray(0, n))).toBe(referenceCrc32c(data.subarray(0, n)));
     }
   });
 
@@ -90,18 +105,28 @@ describe("crc32c", () => {
     const big = randomBytes(4096, 7);
     for (const [from, to] of [[1, 100], [3, 4093], [61, 2048], [4095, 4096]] as const) {
       const view = big.subarray(from, to);
-      expect(crc32c(view)).toBe(referenceCrc32c(big.slice(from, to)));
+      expect(crc(view)).toBe(referenceCrc32c(big.slice(from, to)));
     }
   });
 
   test("returns an unsigned 32-bit integer, and each call starts afresh", () => {
     const a = randomBytes(1000, 99);
-    const first = crc32c(a);
+    const first = crc(a);
     expect(first).toBeGreaterThanOrEqual(0);
     expect(first).toBeLessThanOrEqual(0xffffffff);
-    crc32c(new Uint8Array([1, 2, 3])); // must not leak state into the next call
-    expect(crc32c(a)).toBe(first);
+    crc(new Uint8Array([1, 2, 3])); // must not leak state into the next call
+    expect(crc(a)).toBe(first);
     // A value with the top bit set comes back positive, not as a negative int32.
-    expect(crc32c(new TextEncoder().encode("123456789"))).toBeGreaterThan(0x7fffffff);
+    expect(crc(new TextEncoder().encode("123456789"))).toBeGreaterThan(0x7fffffff);
+  });
+
+  test("a view whose bytes start off a 4-byte boundary, for every offset 0..7 and lengths past 16", () => {
+    const big = randomBytes(1000, 3);
+    for (let from = 0; from < 8; from++) {
+      for (const len of [15, 16, 17, 31, 32, 33, 64, 100, 515]) {
+        expect(crc(big.subarray(from, from + len))).toBe(referenceCrc32c(big.slice(from, from + len)));
+      }
+    }
   });
 });
+}

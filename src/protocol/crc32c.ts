@@ -8,7 +8,7 @@
  * @module
  */
 
-import { createCRC32 } from "hash-wasm";
+import { createCRC32 } from "./hash_wasm_crc32.ts";
 
 type Hasher = Awaited<ReturnType<typeof createCRC32>>;
 

@@ -20,7 +20,9 @@ setDefaultPlatform(autoPlatform);
 
 export { Producer } from "./src/producer.ts";
 export type { CloseOptions, SendOptions, TopicPartitionInfo, TypedProducerOptions } from "./src/producer/api_types.ts";
-export type { ProducerOptions, ResolvedConfig } from "./src/config.ts";
+export type { CamelCaseProducerOptions, ProducerOptions, ResolvedConfig } from "./src/config.ts";
+export { JAVA_NAMES } from "./src/config_names.ts";
+export type { JavaNamedOptions, JavaValue, MixedNamedOptions } from "./src/config_names.ts";
 export { CONFIG_KEYS, configTableMarkdown } from "./src/config.ts";
 export type { ConfigKey } from "./src/config_keys.ts";
 export type { Bytes, Headers, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./src/serde.ts";

@@ -2,10 +2,11 @@
  * Picks the platform (socket adapter and native codecs) for the JavaScript
  * runtime this code runs on.
  *
- * Each adapter is loaded with a dynamic `import()` only once the runtime is
- * known, so loading this module on one runtime never loads another
- * runtime's adapter (Deno's would fail on Node, Node's `node:net` is not
- * wanted on Deno when `Deno.connect` is there).
+ * Each adapter is loaded with a dynamic `import()` of a computed specifier
+ * only once the runtime is known, so loading this module on one runtime
+ * never loads another runtime's adapter (Deno's would fail on Node, Node's
+ * `node:net` is not wanted on Deno when `Deno.connect` is there), and
+ * bundlers leave the adapters out (`bun build mod.ts --target=browser`).
  *
  * Any other runtime (Cloudflare Workers among them: there is no adapter for
  * them yet) is reported as `"unknown"`; pass a socket adapter explicitly.
@@ -74,18 +75,24 @@ export function detectRuntime(): RuntimeName {
  */
 export async function loadPlatform(): Promise<Platform> {
   const runtime = detectRuntime();
-  switch (runtime) {
-    case "deno":
-      return (await import("./deno.ts")).platform;
-    case "bun":
-      return (await import("./bun.ts")).platform;
-    case "node":
-      return (await import("./node.ts")).platform;
-    default:
-      throw new KafkaError(
-        'Cannot tell which runtime this is: pass a platform from "runtime/" (the "platform" option) explicitly',
-      );
+  if (runtime === "unknown") {
+    throw new KafkaError(
+      'Cannot tell which runtime this is: pass a platform from "runtime/" (the "platform" option) explicitly',
+    );
   }
+  return ((await import(adapterSpecifier(runtime))) as { platform: Platform }).platform;
+}
+
+/**
+ * The adapter module of a runtime, as a computed specifier: bundlers do not
+ * follow it, so a bundle for the browser or the edge carries no adapter (and
+ * no static `node:net`). Next to this file: `./node.ts` in the sources,
+ * `./node.js` in `dist/`. A server bundle has no adapter files beside it, so
+ * it passes the `platform` option explicitly (README, "Bundling").
+ */
+function adapterSpecifier(runtime: Exclude<RuntimeName, "unknown">): string {
+  const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  return `./${runtime}${extension}`;
 }
 
 /** The platform load started by the first connect; guards `loaded`. */

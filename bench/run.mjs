@@ -122,7 +122,7 @@ function ensurePeers() {
 
 function buildNode() {
   log("building edgekafka for Node into bench/out/dist (scripts/build.mjs: tsc -p tsconfig.build.json)");
-  must(process.execPath, [join(ROOT, "scripts", "build.mjs"), "--outDir", join(OUT, "dist"), "--declaration", "false", "--sourceMap", "false"]);
+  must(process.execPath, [join(ROOT, "scripts", "build.mjs"), "--outDir", join(OUT, "dist"), "--declaration", "false", "--sourceMap", "false", "--inlineSources", "false"]);
 }
 
 function ensureRdkafka() {

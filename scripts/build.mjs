@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds dist/ for Node and npm users: `tsc -p tsconfig.build.json` (extra arguments pass through,
-// e.g. `--outDir x`), then rewrites the sources' `npm:` specifiers in the emitted .js and .d.ts
+// e.g. `--outDir x`, or `-p tsconfig.bench.json` for another project), then rewrites the sources' `npm:` specifiers in the emitted .js and .d.ts
 // files to bare package names (`npm:fflate@^0.8.3` → `fflate`, `npm:hash-wasm@^4.13.0/dist/x.js`
 // → `hash-wasm/dist/x.js`), which Node and bundlers resolve through package.json's dependencies.
 // The sources keep `npm:` so Deno imports mod.ts from any folder or URL with no config file.
@@ -45,20 +45,25 @@ function rewriteTree(dir) {
   return changed;
 }
 
-/** The output folder the tsc arguments choose (tsconfig.build.json's `dist` unless `--outDir`). */
+/** The output folder the tsc arguments choose: `--outDir`, else the project's (`tsc --showConfig`). */
 function outDirOf(args) {
   const i = args.indexOf("--outDir");
-  return i >= 0 && args[i + 1] !== undefined ? resolve(ROOT, args[i + 1]) : join(ROOT, "dist");
+  if (i >= 0 && args[i + 1] !== undefined) return resolve(ROOT, args[i + 1]);
+  const shown = spawnSync(TSC, [...args, "--showConfig"], { cwd: ROOT, encoding: "utf8" });
+  const outDir = JSON.parse(shown.stdout || "{}").compilerOptions?.outDir;
+  if (typeof outDir !== "string") throw new Error(`No outDir in the tsc project (${args.join(" ")}):\n${shown.stderr}`);
+  return resolve(ROOT, outDir);
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const clean = process.argv.includes("--clean");
-  const args = process.argv.slice(2).filter((a) => a !== "--clean");
-  if (clean) rmSync(outDirOf(args), { recursive: true, force: true });
-  const tscArgs = ["-p", "tsconfig.build.json", ...args];
-  const r = spawnSync(TSC, tscArgs, { cwd: ROOT, stdio: "inherit" });
-  if (r.error) throw r.error;
+  const given = process.argv.slice(2).filter((a) => a !== "--clean");
+  // `-p tsconfig.bench.json` picks another project; tsconfig.build.json otherwise.
+  const args = given.includes("-p") || given.includes("--project") ? given : ["-p", "tsconfig.build.json", ...given];
   const out = outDirOf(args);
+  if (clean) rmSync(out, { recursive: true, force: true });
+  const r = spawnSync(TSC, args, { cwd: ROOT, stdio: "inherit" });
+  if (r.error) throw r.error;
   if (existsSync(out)) rewriteTree(out);
   process.exit(r.status ?? 1);
 }

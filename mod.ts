@@ -30,7 +30,9 @@ export type {
   TypedProducerOptions,
   WritableOptions,
 } from "./src/producer/api_types.ts";
-export type { ProducerOptions, ResolvedConfig } from "./src/config.ts";
+export type { CamelCaseProducerOptions, ProducerOptions, ResolvedConfig } from "./src/config.ts";
+export { JAVA_NAMES } from "./src/config_names.ts";
+export type { JavaNamedOptions, JavaValue, MixedNamedOptions } from "./src/config_names.ts";
 export { CONFIG_KEYS, configTableMarkdown } from "./src/config.ts";
 export type { ConfigKey } from "./src/config_keys.ts";
 export type { Bytes, Headers, ProducerRecord, RecordMetadata, SendCallback, Serializer } from "./src/serde.ts";

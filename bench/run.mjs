@@ -121,8 +121,8 @@ function ensurePeers() {
 }
 
 function buildNode() {
-  log("building edgekafka for Node into bench/out/dist (tsc -p tsconfig.build.json)");
-  must(join(BIN, "tsc"), ["-p", "tsconfig.build.json", "--outDir", join(OUT, "dist"), "--declaration", "false", "--sourceMap", "false"]);
+  log("building edgekafka for Node into bench/out/dist (scripts/build.mjs: tsc -p tsconfig.build.json)");
+  must(process.execPath, [join(ROOT, "scripts", "build.mjs"), "--outDir", join(OUT, "dist"), "--declaration", "false", "--sourceMap", "false", "--inlineSources", "false"]);
 }
 
 function ensureRdkafka() {

@@ -2,10 +2,11 @@
  * Picks the platform (socket adapter and native codecs) for the JavaScript
  * runtime this code runs on.
  *
- * Each adapter is loaded with a dynamic `import()` only once the runtime is
- * known, so loading this module on one runtime never loads another
- * runtime's adapter (Deno's would fail on Node, Node's `node:net` is not
- * wanted on Deno when `Deno.connect` is there).
+ * Each server adapter is loaded with a dynamic `import()` of a computed
+ * specifier only once the runtime is known, so loading this module on one runtime
+ * never loads another runtime's adapter (Deno's would fail on Node, Node's
+ * `node:net` is not wanted on Deno when `Deno.connect` is there), and
+ * bundlers leave the adapters out (`bun build mod.ts --target=browser`).
  *
  * Cloudflare Workers (and `workerd`) are told by `navigator.userAgent`
  * and get `./cloudflare.ts`. Any other runtime is reported as `"unknown"`;
@@ -77,20 +78,30 @@ export function detectRuntime(): RuntimeName {
  */
 export async function loadPlatform(): Promise<Platform> {
   const runtime = detectRuntime();
-  switch (runtime) {
-    case "deno":
-      return (await import("./deno.ts")).platform;
-    case "bun":
-      return (await import("./bun.ts")).platform;
-    case "node":
-      return (await import("./node.ts")).platform;
-    case "cloudflare":
-      return (await import("./cloudflare.ts")).platform;
-    default:
-      throw new KafkaError(
-        'Cannot tell which runtime this is: pass a platform from "runtime/" (the "platform" option) explicitly',
-      );
+  if (runtime === "unknown") {
+    throw new KafkaError(
+      'Cannot tell which runtime this is: pass a platform from "runtime/" (the "platform" option) explicitly',
+    );
   }
+  // Workers code always runs as a bundle (wrangler's, or any bundler's), where
+  // `import.meta.url` may be undefined and no adapter file lies beside the
+  // code; so this adapter is imported by a literal specifier, which bundlers
+  // follow. It is safe in every bundle: it touches `cloudflare:sockets` only
+  // at its first connect, through a computed import.
+  if (runtime === "cloudflare") return (await import("./cloudflare.ts")).platform;
+  return ((await import(adapterSpecifier(runtime))) as { platform: Platform }).platform;
+}
+
+/**
+ * The adapter module of a runtime, as a computed specifier: bundlers do not
+ * follow it, so a bundle for the browser or the edge carries no adapter (and
+ * no static `node:net`). Next to this file: `./node.ts` in the sources,
+ * `./node.js` in `dist/`. A server bundle has no adapter files beside it, so
+ * it passes the `platform` option explicitly (README, "Bundling").
+ */
+function adapterSpecifier(runtime: Exclude<RuntimeName, "unknown" | "cloudflare">): string {
+  const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+  return `./${runtime}${extension}`;
 }
 
 /** The platform load started by the first connect; guards `loaded`. */

@@ -122,7 +122,7 @@ const NAME_MISMATCH = "ERR_TLS_CERT_ALTNAME_INVALID";
  * socket.close();
  * ```
  */
-export const connect: Connect = async (options, handlers) => {
+export const connect: Connect = async (options, handlers): Promise<Socket> => {
   const tls = options.tls ?? null;
   const settings = tls === null ? undefined : tlsSettings(tls, await trustedCa(tls, options), options);
   return open(options, settings, handlers);

@@ -81,12 +81,17 @@ export type CloudflareSocketConnect = (
 /** Workers' cap on simultaneous outgoing connections of one request. */
 export const WORKERS_MAX_CONNECTIONS = 6;
 
+/** Workers' socket module, named at run time (see {@linkcode runtimeConnect}). */
+const SOCKETS_MODULE = ["cloudflare", "sockets"].join(":");
+
 /** `cloudflare:sockets`' `connect`, once imported. */
 let sockets: Promise<CloudflareSocketConnect> | undefined;
 
 function runtimeConnect(): Promise<CloudflareSocketConnect> {
-  // A variable specifier would hide it from bundlers; this literal stays external in Workers' builds.
-  sockets ??= import("cloudflare:sockets" as string).then((m: { connect: CloudflareSocketConnect }) => m.connect);
+  // A computed specifier, which no bundler follows: a bundle of this module
+  // for any target builds without marking `cloudflare:sockets` external, and
+  // workerd resolves its built-in module at run time all the same.
+  sockets ??= import(SOCKETS_MODULE).then((m: { connect: CloudflareSocketConnect }) => m.connect);
   return sockets;
 }
 

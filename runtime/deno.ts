@@ -118,7 +118,7 @@ const READ_BUFFER_SIZE = 64 * 1024;
  * socket.close();
  * ```
  */
-export const connect: Connect = async (options, handlers) => {
+export const connect: Connect = async (options, handlers): Promise<Socket> => {
   const address = formatAddress(options);
   const tls = options.tls ?? null;
   if (tls !== null) return new DenoSocket(await openTls(options, tls), options, true, handlers);

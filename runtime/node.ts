@@ -69,7 +69,7 @@ import { zlibCodecs } from "./zlib.ts";
  * socket.close();
  * ```
  */
-export const connect: Connect = async (options, handlers) => {
+export const connect: Connect = async (options, handlers): Promise<Socket> => {
   const tls = options.tls ?? null;
   const settings = tls === null ? null : tlsSettings(tls, await trustedCa(tls, options), options);
   return open(options, settings, handlers);

@@ -47,8 +47,8 @@ function ensureDependencies() {
 }
 
 function build() {
-  log("building dist/ (tsc -p tsconfig.build.json)");
-  must(join(BIN, "tsc"), ["-p", "tsconfig.build.json"]);
+  log("building dist/ (scripts/build.mjs: tsc -p tsconfig.build.json, npm: specifiers made bare)");
+  must(process.execPath, [join(ROOT, "scripts", "build.mjs")]);
 }
 
 /**

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { ProducerOptions } from "../config.ts";
+import type { CamelCaseProducerOptions } from "../config.ts";
+import type { MixedNamedOptions } from "../config_names.ts";
 import type { PartitionInfo } from "../metadata.ts";
 import type { Bytes, ProducerRecord, SendCallback, Serializer } from "../serde.ts";
 
@@ -57,12 +58,14 @@ export interface CloseOptions {
  * console.assert(typeof options.valueSerializer === "function");
  * ```
  */
-export type TypedProducerOptions<K, V> = Omit<ProducerOptions, "keySerializer" | "valueSerializer"> & {
-  /** Turns a `K` into bytes (`key.serializer`); null: bytes and strings pass through. */
-  keySerializer?: Serializer<K> | null;
-  /** Turns a `V` into bytes (`value.serializer`); null: bytes and strings pass through. */
-  valueSerializer?: Serializer<V> | null;
-};
+export type TypedProducerOptions<K, V> = MixedNamedOptions<
+  Omit<CamelCaseProducerOptions, "keySerializer" | "valueSerializer"> & {
+    /** Turns a `K` into bytes (`key.serializer`); null: bytes and strings pass through. */
+    keySerializer?: Serializer<K> | null;
+    /** Turns a `V` into bytes (`value.serializer`); null: bytes and strings pass through. */
+    valueSerializer?: Serializer<V> | null;
+  }
+>;
 
 /**
  * A partition as `partitionsFor()` reports it.

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { gunzipSync, gzipSync } from "fflate";
+import { gunzipSync, gzipSync } from "npm:fflate@^0.8.3";
 import { lz4FrameCompress, lz4FrameDecompress } from "../codecs/lz4_frame.ts";
 import { xerialCompress, xerialDecompress } from "../codecs/snappy_xerial.ts";
 import { ConfigError } from "../errors.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { createCRC32 } from "hash-wasm";
+import { createCRC32 } from "./hash_wasm_crc32.ts";
 import { crc32cTable } from "./crc32c_table.ts";
 
 type Hasher = Awaited<ReturnType<typeof createCRC32>>;

@@ -29,7 +29,7 @@ import { cluster, createTopic, kcatRead, type KcatRecord, ROOT, text, uniqueTopi
 type Runtime = "bun" | "deno" | "node";
 const RUNTIMES: Runtime[] = ["bun", "deno", "node"];
 const DENO = join(ROOT, "node_modules/.bin/deno");
-const TSC = join(ROOT, "node_modules/.bin/tsc");
+const BUILD = join(ROOT, "scripts/build.mjs");
 const KAFKA_SH = join(ROOT, "tests/kafka/kafka.sh");
 const ENV = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 const enc = new TextEncoder();
@@ -54,7 +54,7 @@ function runTool(runtime: Runtime, args: string[], input: string | Uint8Array = 
   return { code: r.status, stdout: r.stdout?.toString() ?? "", stderr: r.stderr?.toString() ?? "" };
 }
 
-/** Rebuilds dist/ with tsc when a source is newer than the built tools. */
+/** Rebuilds dist/ with scripts/build.mjs (tsc) when a source is newer than the built tools. */
 function ensureDist(): void {
   const outputs = ["dist/cli/console_producer.js", "dist/cli/producer_perf.js", "dist/cli/tools/console_producer.js"].map((f) => join(ROOT, f));
   const newest = (dir: string): number =>
@@ -67,7 +67,7 @@ function ensureDist(): void {
     return built < Math.max(newest(join(ROOT, "src")), newest(join(ROOT, "runtime")), newest(join(ROOT, "cli")));
   };
   if (!stale()) return;
-  const r = spawnSync(TSC, ["-p", "tsconfig.build.json"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
+  const r = spawnSync("node", [BUILD], { cwd: ROOT, encoding: "utf8", timeout: 300_000 });
   // tsc emits despite type errors elsewhere in the project; only missing outputs are fatal.
   if (outputs.some((o) => !existsSync(o))) throw new Error(`tsc -p tsconfig.build.json did not build the tools:\n${r.stdout}`);
 }

@@ -30,7 +30,8 @@ export type Runtime = "bun" | "deno" | "node";
 export const RUNTIMES: readonly Runtime[] = ["bun", "deno", "node"];
 
 export const DENO = join(ROOT, "node_modules/.bin/deno");
-const TSC = join(ROOT, "node_modules/.bin/tsc");
+/** tsc with tsconfig.build.json, then the `npm:` specifiers made bare for Node. */
+const BUILD = join(ROOT, "scripts/build.mjs");
 const NODE_CACHE = join(ROOT, ".cache/node-scripts");
 /** Library roots that Node loads from `dist/` (the published artifact). */
 const LIBRARY = [join(ROOT, "mod.ts"), join(ROOT, "src") + sep, join(ROOT, "runtime") + sep];
@@ -139,7 +140,7 @@ export function staleDist(): string[] {
 let building: Promise<void> | null = null;
 
 /**
- * Rebuilds `dist/` with `tsc -p tsconfig.build.json` if any library source
+ * Rebuilds `dist/` with `scripts/build.mjs` (tsc -p tsconfig.build.json) if any library source
  * is newer than its output. tsc emits despite type errors elsewhere (others
  * edit the repository concurrently): only a still-stale `dist/` is fatal,
  * type errors are printed as a warning.
@@ -147,7 +148,7 @@ let building: Promise<void> | null = null;
 export function ensureDist(): Promise<void> {
   if (staleDist().length === 0) return Promise.resolve();
   building ??= (async () => {
-    const build = Bun.spawn([TSC, "-p", "tsconfig.build.json"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const build = Bun.spawn(["node", BUILD], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     const [output] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text()]);
     await build.exited;
     const stale = staleDist();

@@ -1,8 +1,9 @@
 /**
  * Runs a test Worker in real `workerd` (npm `workerd`): bundles it with
- * `Bun.build` for the browser target (`cloudflare:sockets` external; code
- * split, so the Node, Bun and Deno adapters land in chunks Workers never
- * load), writes a workerd config next to the bundle, starts `workerd serve`
+ * `Bun.build` for the browser target (nothing marked external but `node:*`,
+ * which the library never imports statically: the server adapters are
+ * loaded by computed specifiers and left out, and so is `cloudflare:sockets`,
+ * which workerd resolves at run time), writes a workerd config next to the bundle, starts `workerd serve`
  * on a free port and waits until it answers. `stop()` kills it (tests call
  * it in `afterAll`, whatever happened).
  *
@@ -79,7 +80,7 @@ export async function startWorkerd(o: WorkerdOptions): Promise<Workerd> {
     format: "esm",
     splitting: true,
     outdir: dir,
-    external: ["cloudflare:sockets", "node:*"],
+    external: ["node:*"],
     plugins: [packagePlugin],
   });
   if (!build.success) throw new Error(`Bundling "${o.entry}" failed: ${build.logs.join("\n")}`);

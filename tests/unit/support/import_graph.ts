@@ -68,17 +68,23 @@ export function stripComments(source: string): string {
   return out;
 }
 
-/** The relative specifiers a module's source imports (static, re-exports, literal dynamic imports). */
-export function importSpecifiers(source: string): string[] {
+/** Every specifier a module's source imports (static, re-exports, literal dynamic imports). */
+export function allImportSpecifiers(source: string): string[] {
   const code = stripComments(source);
   const specs: string[] = [];
   const patterns = [
-    /\b(?:import|export)\s[^'";]*?\sfrom\s*["']([^"']+)["']/g,
-    /\bimport\s*["']([^"']+)["']/g,
+    // Static imports and re-exports start a line (not text inside a string, such as an error message's example).
+    /^\s*(?:import|export)\s[^'";]*?\sfrom\s*["']([^"']+)["']/gm,
+    /^\s*import\s*["']([^"']+)["']/gm,
     /\bimport\s*\(\s*["']([^"']+)["']\s*\)/g,
   ];
   for (const re of patterns) for (const m of code.matchAll(re)) specs.push(m[1]!);
-  return specs.filter((s) => s.startsWith("."));
+  return specs;
+}
+
+/** The relative specifiers a module's source imports (see {@linkcode allImportSpecifiers}). */
+export function importSpecifiers(source: string): string[] {
+  return allImportSpecifiers(source).filter((s) => s.startsWith("."));
 }
 
 /** Builds the graph from sources given as path → text (paths relative to the root). */

@@ -25,7 +25,17 @@ import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
 import type { Connect } from "../socket.ts";
 import { Connection, type SendOptions } from "./connection.ts";
-import { shouldClientThrottle, throttleTimeOf } from "./throttle.ts";
+import { shouldClientThrottle, ThrottleWaits, throttleTimeOf } from "./throttle.ts";
+
+/** Options of {@linkcode NetworkClient.send}: a connection's, and a deadline. */
+export interface ClientSendOptions extends SendOptions {
+  /**
+   * When the caller gives up (epoch ms): a request that would still be
+   * waiting for its connection's throttle then fails with a `TimeoutError`
+   * at this time instead (default: it waits the throttle out).
+   */
+  deadline?: number;
+}
 
 /** Settings of a {@linkcode NetworkClient}. */
 export interface NetworkClientOptions {
@@ -94,6 +104,8 @@ export class NetworkClient {
   readonly #options: NetworkClientOptions;
   readonly #nodes = new Map<number, NodeState>();
   #closed = false;
+  /** Requests waiting for a throttle to end; close() ends their waits, so no throttle timer outlives the client. */
+  readonly #throttleWaits = new ThrottleWaits();
 
   constructor(options: NetworkClientOptions) {
     this.#options = options;
@@ -174,12 +186,15 @@ export class NetworkClient {
    * (the sender never gets here then: it checks {@linkcode ready} first). The
    * response's throttle time mutes the connection for that long.
    */
-  send<Req, Res>(nodeId: number, api: Api<Req, Res>, request: Req, options?: SendOptions): Promise<Res> {
+  send<Req, Res>(nodeId: number, api: Api<Req, Res>, request: Req, options?: ClientSendOptions): Promise<Res> {
     const s = this.#nodes.get(nodeId);
     const conn = s?.conn;
     if (s === undefined || !conn?.isOpen) return Promise.reject(new ConnectionError(`No open connection to node ${nodeId}`));
     const wait = s.throttleUntil - Date.now();
-    if (wait > 0) return new Promise((r) => setTimeout(r, wait)).then(() => this.send(nodeId, api, request, options));
+    if (wait > 0) {
+      const name = `Node ${s.node.id} "${s.node.host}:${s.node.port}"`;
+      return this.#throttleWaits.wait(name, wait, options?.deadline).then(() => this.send(nodeId, api, request, options));
+    }
     let version: number;
     try {
       version = options?.version ?? conn.version(api as Api<unknown, unknown>);
@@ -276,6 +291,7 @@ export class NetworkClient {
   /** Closes every connection; no new ones are opened. */
   close(): void {
     this.#closed = true;
+    this.#throttleWaits.close();
     for (const s of this.#nodes.values()) s.conn?.close();
   }
 

@@ -100,7 +100,7 @@ export class Coordinators {
         const conn = await this.#o.client.connectTo(node);
         const version = conn.version(api as Api<unknown, unknown>, options.maxVersion);
         const body = typeof request === "function" ? (request as (v: number) => Req)(version) : request;
-        const response = await this.#o.client.send(node.id, api, body, { version });
+        const response = await this.#o.client.send(node.id, api, body, { version, deadline });
         const outcome = interpret(response);
         if (outcome.errorCode === ErrorCode.NONE) return outcome.value as T;
         const error = apiError(outcome.errorCode, outcome.message ?? null, what);
@@ -132,7 +132,7 @@ export class Coordinators {
       if (node !== null) {
         try {
           await o.client.connectTo(node);
-          const response = await o.client.send(node.id, FindCoordinator, { keyType, coordinatorKeys: [key] });
+          const response = await o.client.send(node.id, FindCoordinator, { keyType, coordinatorKeys: [key] }, { deadline });
           const r = response.coordinators[0];
           if (r !== undefined && r.errorCode === ErrorCode.NONE) {
             const found: BrokerNode = { id: r.nodeId, host: r.host, port: r.port, rack: null };

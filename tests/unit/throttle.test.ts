@@ -7,7 +7,7 @@
  */
 
 import { afterEach, describe, expect, test } from "bun:test";
-import { Producer, type TypedProducerOptions } from "../../mod.ts";
+import { ClosedError, Producer, TimeoutError, type TypedProducerOptions } from "../../mod.ts";
 import { NetworkClient } from "../../src/network/client.ts";
 import { shouldClientThrottle, throttleTimeOf } from "../../src/network/throttle.ts";
 import { Metadata } from "../../src/protocol/metadata.ts";
@@ -228,5 +228,58 @@ describe("NetworkClient", () => {
     } finally {
       c.close();
     }
+  });
+
+  test("a request waiting out a throttle that ends after its deadline fails with a TimeoutError at the deadline", async () => {
+    const cluster = new FakeCluster({ brokers: 1, topics: { t: [{ leader: 1 }] } });
+    const c = client(cluster, []);
+    const node = { id: 1, host: "127.0.0.1", port: 9101, rack: null };
+    try {
+      await within(c.connectTo(node), 1000, "the connection");
+      cluster.metadataThrottleMs = 60_000;
+      await within(c.send(1, Metadata, { topics: null, allowAutoTopicCreation: false }), 1000, "the first request");
+      cluster.metadataThrottleMs = 0;
+      const at = Date.now();
+      const error = await within(
+        c.send(1, Metadata, { topics: null, allowAutoTopicCreation: false }, { deadline: at + 200 }).then(() => null, (e: unknown) => e),
+        2000,
+        "the throttled request",
+      );
+      expect(error).toBeInstanceOf(TimeoutError);
+      expect((error as Error).message).toContain("throttled");
+      expect(Date.now() - at).toBeGreaterThanOrEqual(190);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("close() ends the waits of throttled requests at once (no timer outlives the client)", async () => {
+    const cluster = new FakeCluster({ brokers: 1, topics: { t: [{ leader: 1 }] } });
+    const c = client(cluster, []);
+    const node = { id: 1, host: "127.0.0.1", port: 9101, rack: null };
+    await within(c.connectTo(node), 1000, "the connection");
+    cluster.metadataThrottleMs = 60_000;
+    await within(c.send(1, Metadata, { topics: null, allowAutoTopicCreation: false }), 1000, "the first request");
+    const waiting = c.send(1, Metadata, { topics: null, allowAutoTopicCreation: false }).then(() => null, (e: unknown) => e);
+    await tick(20);
+    c.close();
+    expect(await within(waiting, 500, "the throttled request after close()")).toBeInstanceOf(ClosedError);
+  });
+});
+
+describe("a throttled transaction coordinator", () => {
+  test("commit and abort fail with a TimeoutError after max.block.ms (as Java's), and close() returns, however long the throttle", async () => {
+    const cluster = new FakeCluster({ brokers: 1, topics: { t: [{ leader: 1 }] } });
+    throttleFirst(cluster, 65_536);
+    const p = producer(cluster, { transactionalId: "throttled-txn", maxBlockMs: 300 });
+    await within(p.initTransactions(), 2000, "initTransactions()");
+    p.beginTransaction();
+    await within(p.send({ topic: "t", value: "in the transaction" }), 2000, "the send");
+    // The Produce answer muted broker 1, the coordinator, for 65 s: EndTxn cannot go out in time.
+    const at = Date.now();
+    const commit = await within(p.commitTransaction().then(() => null, (e: unknown) => e), 3000, "commitTransaction()");
+    expect(commit).toBeInstanceOf(TimeoutError);
+    expect(Date.now() - at).toBeLessThan(2000);
+    await within(p.close(), 3000, "close()");
   });
 });

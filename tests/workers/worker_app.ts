@@ -57,6 +57,8 @@ interface ProduceBody {
   maxBlockMs?: number;
   /** Overrides the bootstrap binding (an address nobody listens on, for the failure test). */
   bootstrap?: string;
+  /** SASL_SSL to the TLS binding with these SCRAM credentials. */
+  scram?: { mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string };
 }
 
 const json = (body: unknown, status = 200) =>
@@ -71,8 +73,9 @@ async function produce(request: Request, env: Env, ctx: Context): Promise<Respon
   let producer: Producer | null = null;
   try {
     producer = new Producer({
-      bootstrapServers: body.bootstrap ?? (body.tls ? env.BOOTSTRAP_TLS! : env.BOOTSTRAP),
+      bootstrapServers: body.bootstrap ?? (body.tls || body.scram ? env.BOOTSTRAP_TLS! : env.BOOTSTRAP),
       ...(body.tls ? { securityProtocol: "SSL" as const } : {}),
+      ...(body.scram ? { securityProtocol: "SASL_SSL" as const, sasl: body.scram } : {}),
       ...(body.maxConnections === undefined ? {} : { maxConnections: body.maxConnections }),
       lingerMs: 5,
       deliveryTimeoutMs: 20_000,

@@ -2,7 +2,7 @@
  * TLS (`secureTransport: "on"`) from real workerd to the secure cluster's
  * SSL listener (tests/kafka/kafka.sh up --secure). That listener requires a
  * client certificate, which `cloudflare:sockets` cannot present, so no
- * record is produced here (SASL_SSL, which needs none, waits for SASL);
+ * record is produced here (SASL_SSL, which needs none: worker_sasl.test.ts);
  * what is shown is the handshake: with the harness CA trusted through
  * workerd's config the broker's chain verifies and the broker then refuses
  * the missing client certificate; trusting only the public roots the chain

@@ -1,10 +1,10 @@
 /**
  * Runs a test Worker in real `workerd` (npm `workerd`): bundles it with
- * `Bun.build` for the browser target (nothing marked external but `node:*`,
- * which the library never imports statically: the server adapters are
- * loaded by computed specifiers and left out, and so is `cloudflare:sockets`,
- * which workerd resolves at run time), writes a workerd config next to the bundle, starts `workerd serve`
- * on a free port and waits until it answers. `stop()` kills it (tests call
+ * `Bun.build` for the browser target into one file with nothing external (the
+ * library imports no `node:*` statically: the server adapters are loaded by
+ * computed specifiers and left out, and so is `cloudflare:sockets`, which
+ * workerd resolves at run time), writes a workerd config next to the bundle,
+ * starts `workerd serve` on a free port and waits until it answers. `stop()` kills it (tests call
  * it in `afterAll`, whatever happened).
  *
  * The config's "internet" network service allows private and local
@@ -78,9 +78,10 @@ export async function startWorkerd(o: WorkerdOptions): Promise<Workerd> {
     entrypoints: [o.entry],
     target: "browser",
     format: "esm",
-    splitting: true,
+    // One file, nothing external, as wrangler bundles a Worker: the library must need no
+    // `nodejs_compat` (no static `node:*` import) and no `cloudflare:sockets` marked external.
+    splitting: false,
     outdir: dir,
-    external: ["node:*"],
     plugins: [packagePlugin],
   });
   if (!build.success) throw new Error(`Bundling "${o.entry}" failed: ${build.logs.join("\n")}`);

@@ -112,7 +112,7 @@ export class NetworkClient {
   }
 
   /** Whether `node` has an open connection, not throttled, with room for another request. */
-  isReady(nodeId: number, now = Date.now()): boolean {
+  isReady(nodeId: number, now: number = Date.now()): boolean {
     const s = this.#nodes.get(nodeId);
     return s?.conn?.isOpen === true && s.conn.inFlight < this.#options.maxInFlightRequestsPerConnection && s.throttleUntil <= now;
   }
@@ -136,7 +136,7 @@ export class NetworkClient {
   }
 
   /** Starts connecting (unless connected, connecting or backing off) and resolves when open. */
-  async connectTo(node: BrokerNode, now = Date.now()): Promise<Connection> {
+  async connectTo(node: BrokerNode, now: number = Date.now()): Promise<Connection> {
     // Never resolves to nothing: callers send on what this returns.
     if (this.#closed) throw new ClosedError("The producer was closed: no new connections");
     const s = this.#state(node);

@@ -126,7 +126,7 @@ export class Connection {
   /** The SASL session lifetime the broker gave (KIP-368), in ms; 0 when none or without SASL. */
   sessionLifetimeMs = 0;
   /** Last time a request was sent or a response arrived (for `connections.max.idle.ms`). */
-  lastActivity = Date.now();
+  lastActivity: number = Date.now();
 
   private constructor(options: ConnectionOptions) {
     this.#options = options;

@@ -76,9 +76,17 @@ function attributes(message: string): Map<string, string> {
   return map;
 }
 
+/**
+ * The bytes as WebCrypto's `BufferSource` (TypeScript's DOM types refuse a
+ * view whose buffer might be shared); copied only if it is not a plain `ArrayBuffer`.
+ */
+function source(b: Uint8Array): Uint8Array<ArrayBuffer> {
+  return b.buffer instanceof ArrayBuffer ? (b as Uint8Array<ArrayBuffer>) : new Uint8Array(b);
+}
+
 async function hmac(hash: ScramHash, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, data));
+  const k = await crypto.subtle.importKey("raw", source(key), { name: "HMAC", hash }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, source(data)));
 }
 
 /**
@@ -92,8 +100,8 @@ async function hmac(hash: ScramHash, key: Uint8Array, data: Uint8Array): Promise
  * ```
  */
 export async function saltedPassword(hash: ScramHash, password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", utf8(password), "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash, salt: salt, iterations }, key, HASH_BITS[hash]);
+  const key = await crypto.subtle.importKey("raw", source(utf8(password)), "PBKDF2", false, ["deriveBits"]);
+  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash, salt: source(salt), iterations }, key, HASH_BITS[hash]);
   return new Uint8Array(bits);
 }
 
@@ -154,7 +162,7 @@ export async function scramProof(
   }
   const salted = await saltedPassword(hash, password.value(), saltBytes, iterations);
   const clientKey = await hmac(hash, salted, utf8("Client Key"));
-  const storedKey = new Uint8Array(await crypto.subtle.digest(hash, clientKey));
+  const storedKey = new Uint8Array(await crypto.subtle.digest(hash, source(clientKey)));
   const withoutProof = `c=biws,r=${nonce}`; // biws: base64 of the GS2 header "n,,"
   const authMessage = utf8(`${clientFirstBare},${serverFirst},${withoutProof}`);
   const clientSignature = await hmac(hash, storedKey, authMessage);

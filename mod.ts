@@ -43,6 +43,7 @@ export type { Logger, LogFields } from "./src/logger.ts";
 export type { Connect, Socket, SocketHandlers, SocketOptions, TlsOptions } from "./src/socket.ts";
 export { Password } from "./src/password.ts";
 export type { Codec, Platform, PlatformCodecs } from "./src/platform.ts";
+export type { WasmCrc32cLoader } from "./src/protocol/crc32c.ts";
 export { setDefaultPlatform } from "./src/platform.ts";
 export { murmur2, partitionForKey } from "./src/producer/murmur2.ts";
 export {

@@ -16,6 +16,7 @@
  */
 
 import type { Platform, PlatformCodecs } from "../src/platform.ts";
+import type { WasmCrc32cLoader } from "../src/protocol/crc32c.ts";
 import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
 import { yieldFor } from "./yield.ts";
@@ -129,6 +130,14 @@ export const autoConnect: Connect = async (options, handlers) => {
   return (await loading).connect(options, handlers);
 };
 
+/** The loaded adapter's WebAssembly CRC-32C; rejects if it has none (the core then uses its tables). */
+async function autoWasmCrc32c(): Promise<(data: Uint8Array) => number> {
+  loading ??= loadPlatform().then((p) => (loaded = p));
+  const load = (await loading).wasmCrc32c;
+  if (load === undefined) throw new KafkaError("This runtime's platform has no WebAssembly CRC-32C");
+  return load();
+}
+
 /** The codecs of `node:zlib` reached without importing it, built once; null where there is none. */
 let early: PlatformCodecs | null | undefined;
 
@@ -157,8 +166,9 @@ let yieldHere: (() => Promise<void>) | undefined;
  * (a producer connects before it compresses anything), and `codecs` are the
  * loaded platform's (before that, the same `node:zlib` codecs reached
  * through `process.getBuiltinModule`, see `earlyCodecs`). Inside Workers
- * it reports their connection cap and that WebAssembly cannot be compiled
- * from bytes before the adapter loads (a producer reads both at construction).
+ * it reports their connection cap before the adapter loads (a producer reads
+ * it at construction); elsewhere its `wasmCrc32c` loads the adapter (as
+ * `connect` does) and then the adapter's WebAssembly CRC-32C.
  * `mod.ts` registers it as the default.
  *
  * @example Usage
@@ -177,7 +187,8 @@ export const autoPlatform: Platform = Object.freeze({
   get maxConnections(): number | undefined {
     return detectRuntime() === "cloudflare" ? WORKERS_MAX_CONNECTIONS : undefined;
   },
-  get wasmFromBytes(): boolean | undefined {
-    return detectRuntime() === "cloudflare" ? false : undefined;
+  get wasmCrc32c(): WasmCrc32cLoader | undefined {
+    const runtime = detectRuntime();
+    return runtime === "cloudflare" || runtime === "unknown" ? undefined : autoWasmCrc32c;
   },
 });

@@ -35,6 +35,7 @@ import {
 import type { Platform } from "../src/platform.ts";
 import { isTlsFailure, serverName, tlsFailed, trustedCa } from "./tls.ts";
 import { yieldFor } from "./yield.ts";
+import { wasmCrc32c } from "./wasm_crc32c.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /**
@@ -373,4 +374,4 @@ class BunTcpSocket implements Socket {
  * console.assert(platform.name === "bun" && platform.codecs?.gzip !== undefined);
  * ```
  */
-export const platform: Platform = Object.freeze({ name: "bun", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("bun") });
+export const platform: Platform = Object.freeze({ name: "bun", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("bun"), wasmCrc32c });

@@ -26,8 +26,8 @@
  * - Workers allow six simultaneous outgoing connections per request: the
  *   platform says so (`maxConnections`), and the producer's `max.connections`
  *   defaults to it. Workers forbid compiling WebAssembly from bytes: the
- *   platform says so too (`wasmFromBytes: false`), and the core checksums
- *   batches with its TypeScript CRC-32C.
+ *   platform has no `wasmCrc32c` (the server adapters' `hash-wasm`), and the
+ *   core checksums batches with its TypeScript CRC-32C.
  *
  * @module
  */
@@ -336,12 +336,11 @@ export const connect: Connect = async (options, handlers) => cloudflareConnect(a
  * @example Usage
  * ```ts
  * import { platform } from "@edgekafka/producer/cloudflare";
- * console.assert(platform.name === "cloudflare" && platform.maxConnections === 6 && platform.wasmFromBytes === false);
+ * console.assert(platform.name === "cloudflare" && platform.maxConnections === 6 && platform.wasmCrc32c === undefined);
  * ```
  */
 export const platform: Platform = Object.freeze({
   name: "cloudflare",
   connect,
   maxConnections: WORKERS_MAX_CONNECTIONS,
-  wasmFromBytes: false,
 });

@@ -36,6 +36,7 @@ import {
 import type { Platform } from "../src/platform.ts";
 import { isTlsFailure, tlsFailed, trustedCa } from "./tls.ts";
 import { yieldFor } from "./yield.ts";
+import { wasmCrc32c } from "./wasm_crc32c.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /** The part of `Deno.Conn` used here (tsc has no Deno lib, so declared locally). */
@@ -352,4 +353,4 @@ function closeQuietly(conn: DenoConn): void {
  * console.assert(platform.name === "deno" && platform.codecs?.gzip !== undefined);
  * ```
  */
-export const platform: Platform = Object.freeze({ name: "deno", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("deno") });
+export const platform: Platform = Object.freeze({ name: "deno", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("deno"), wasmCrc32c });

@@ -35,6 +35,7 @@ import {
 import type { Platform } from "../src/platform.ts";
 import { isTlsFailure, serverName, tlsFailed, trustedCa } from "./tls.ts";
 import { yieldFor } from "./yield.ts";
+import { wasmCrc32c } from "./wasm_crc32c.ts";
 import { zlibCodecs } from "./zlib.ts";
 
 /**
@@ -245,4 +246,4 @@ class NodeSocket implements Socket {
  * console.assert(platform.name === "node" && platform.codecs?.gzip !== undefined);
  * ```
  */
-export const platform: Platform = Object.freeze({ name: "node", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("node") });
+export const platform: Platform = Object.freeze({ name: "node", connect, codecs: zlibCodecs, yieldToEventLoop: yieldFor("node"), wasmCrc32c });

@@ -10,6 +10,7 @@
  */
 
 import { ConfigError } from "./errors.ts";
+import type { WasmCrc32cLoader } from "./protocol/crc32c.ts";
 import type { Connect } from "./socket.ts";
 
 /**
@@ -87,11 +88,13 @@ export interface Platform {
    */
   readonly maxConnections?: number;
   /**
-   * False where the runtime forbids compiling WebAssembly from bytes
-   * (Cloudflare Workers): the core then checksums batches with its
-   * TypeScript CRC-32C instead of `hash-wasm`. Absent: allowed.
+   * Loads a WebAssembly CRC-32C for record batches (the Bun, Deno and Node
+   * adapters: `hash-wasm`'s). Absent (Cloudflare Workers, which forbid
+   * compiling WebAssembly from bytes; browsers), or when it rejects: the
+   * core's TypeScript CRC-32C. It lives with the adapters so that a bundle
+   * of the core carries no WebAssembly.
    */
-  readonly wasmFromBytes?: boolean;
+  readonly wasmCrc32c?: WasmCrc32cLoader;
 }
 
 /** The platform producers use when none is given; set once by `mod.ts`. */
@@ -144,8 +147,8 @@ export function resolvePlatform(given: Platform | null, connect: Connect | null)
     get maxConnections() {
       return platform.maxConnections;
     },
-    get wasmFromBytes() {
-      return platform.wasmFromBytes;
+    get wasmCrc32c() {
+      return platform.wasmCrc32c;
     },
   };
 }

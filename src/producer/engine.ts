@@ -69,8 +69,8 @@ export class ProducerEngine {
     const compressor = compressorFor(config.compressionType, compressionLevel(config), platform);
     // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
     const connect = withTls(platform.connect, config.tls);
-    // Where WebAssembly cannot be compiled from bytes (Workers), batches are checksummed in TypeScript.
-    void crc32cReady(platform.wasmFromBytes !== false);
+    // The platform's WebAssembly CRC-32C (Bun, Deno, Node); without one (Workers, browsers), the TypeScript tables.
+    void crc32cReady(platform.wasmCrc32c);
     const maxConnections = connectionCap(config.maxConnections, platform);
     this.#metadata = new Metadata({
       bootstrap: config.bootstrapServers,

@@ -1,42 +1,46 @@
 /**
- * CRC-32C (Castagnoli), the checksum of record batch v2: `hash-wasm`'s
- * WebAssembly where the runtime may compile WebAssembly from bytes, else
- * the TypeScript tables of `./crc32c_table.ts`.
+ * CRC-32C (Castagnoli), the checksum of record batch v2: the platform's
+ * WebAssembly (`Platform.wasmCrc32c`: `hash-wasm` in the Bun, Deno and Node
+ * adapters) where it has one and it compiles, else the TypeScript tables of
+ * `./crc32c_table.ts`.
  *
- * Why two: on Node.js 20 the WebAssembly is about 1.4× faster than the
- * tables (on Bun and Deno they are even), but Cloudflare Workers forbid
- * compiling WebAssembly from bytes ("Wasm code generation disallowed by
- * embedder"), which is how `hash-wasm` loads. The WebAssembly is
- * instantiated asynchronously, once: await {@linkcode crc32cReady} before
- * the first {@linkcode crc32c} call (the producer does so when it starts);
- * with `wasm` false, or when compiling fails, the tables are used at once.
+ * Why two, and why the WebAssembly comes from the platform: on Node.js 20
+ * the WebAssembly is about 1.4× faster than the tables (on Bun and Deno they
+ * are even), but Cloudflare Workers forbid compiling WebAssembly from bytes
+ * ("Wasm code generation disallowed by embedder"), which is how `hash-wasm`
+ * loads, and its 7 KB of base64 would be most of what a browser or Workers
+ * bundle of the core cannot compress. So the core holds only the tables, and
+ * the server adapters supply the WebAssembly. It is instantiated
+ * asynchronously, once: await {@linkcode crc32cReady} before the first
+ * {@linkcode crc32c} call (the producer does so when it starts); without a
+ * WebAssembly loader, or when compiling fails, the tables are used at once.
  *
  * @module
  */
 
-import { createCRC32 } from "./hash_wasm_crc32.ts";
 import { crc32cTable } from "./crc32c_table.ts";
 
-type Hasher = Awaited<ReturnType<typeof createCRC32>>;
-
-/** The Castagnoli polynomial, reflected. */
-const CASTAGNOLI = 0x82f63b78;
+/**
+ * Loads a faster CRC-32C (WebAssembly) for {@linkcode crc32cReady}: a
+ * platform's `wasmCrc32c`. Resolves to the checksum as a function of the
+ * bytes (unsigned 32-bit); rejects where it cannot be compiled.
+ *
+ * @example A loader that hands out the core's tables (tests only)
+ * ```ts
+ * import type { WasmCrc32cLoader } from "@edgekafka/producer";
+ * import { crc32cTable } from "./crc32c_table.ts";
+ * const load: WasmCrc32cLoader = () => Promise.resolve(crc32cTable);
+ * console.assert((await load())(new TextEncoder().encode("123456789")) === 0xe3069283);
+ * ```
+ */
+export type WasmCrc32cLoader = () => Promise<(data: Uint8Array) => number>;
 
 /** The checksum in use; null until {@linkcode crc32cReady} chose one. */
 let impl: ((data: Uint8Array) => number) | null = null;
 /** Which one `impl` is, for {@linkcode crc32cImplementation}. */
 let implName: "wasm" | "table" | null = null;
+/** The WebAssembly load in flight or done; null before the first loader was given. */
 let loading: Promise<void> | null = null;
-
-/** `hash-wasm`'s CRC-32C as a function of the bytes. */
-function wasmCrc(h: Hasher): (data: Uint8Array) => number {
-  return (data) => {
-    h.init();
-    h.update(data);
-    const d = h.digest("binary");
-    return ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
-  };
-}
 
 function useTable(): void {
   impl = crc32cTable;
@@ -45,11 +49,11 @@ function useTable(): void {
 
 /**
  * Makes {@linkcode crc32c} usable; resolves at once after the first time.
- * `wasm` false (a runtime that forbids compiling WebAssembly from bytes):
- * the TypeScript tables, ready before this returns. Otherwise `hash-wasm`'s
- * WebAssembly is loaded, and if compiling it fails the tables are used. A
- * later call with `wasm` true still loads the WebAssembly (both give the
- * same checksums).
+ * With a `wasm` loader (a platform's `wasmCrc32c`), the WebAssembly is
+ * loaded once, and if compiling it fails the tables are used. Without one:
+ * a load already in flight is awaited, else the TypeScript tables are
+ * ready before this returns. A later call with a loader still loads the
+ * WebAssembly (both give the same checksums).
  *
  * @example Usage
  * ```ts
@@ -58,15 +62,15 @@ function useTable(): void {
  * console.assert(crc32c(new TextEncoder().encode("123456789")) === 0xe3069283);
  * ```
  */
-export function crc32cReady(wasm = true): Promise<void> {
-  if (!wasm) {
+export function crc32cReady(wasm?: WasmCrc32cLoader): Promise<void> {
+  if (wasm === undefined) {
+    if (loading !== null) return loading;
     if (impl === null) useTable();
     return Promise.resolve();
   }
   loading ??= (async () => {
     try {
-      const fast = wasmCrc(await createCRC32(CASTAGNOLI));
-      impl = fast;
+      impl = await wasm();
       implName = "wasm";
     } catch {
       // WebAssembly compiled from bytes is refused here (Workers' embedder, a CSP): same checksum in TypeScript.
@@ -91,13 +95,13 @@ export function isCrc32cReady(): boolean {
 }
 
 /**
- * Which implementation {@linkcode crc32c} uses: `"wasm"` (`hash-wasm`),
- * `"table"` (TypeScript), or null before {@linkcode crc32cReady}.
+ * Which implementation {@linkcode crc32c} uses: `"wasm"` (the platform's
+ * WebAssembly), `"table"` (TypeScript), or null before {@linkcode crc32cReady}.
  *
  * @example Usage
  * ```ts
  * import { crc32cImplementation, crc32cReady } from "./crc32c.ts";
- * await crc32cReady(false);
+ * await crc32cReady();
  * console.assert(crc32cImplementation() !== null);
  * ```
  */

@@ -166,7 +166,7 @@ describe("Cloudflare Workers adapter", () => {
   });
 
   test("the platform: six connections, no WebAssembly from bytes, the core's codecs", () => {
-    expect([platform.name, platform.maxConnections, platform.wasmFromBytes, platform.codecs]).toEqual(["cloudflare", 6, false, undefined]);
+    expect([platform.name, platform.maxConnections, platform.wasmCrc32c, platform.codecs]).toEqual(["cloudflare", 6, undefined, undefined]);
   });
 
   test("where WebAssembly cannot be compiled (workerd's embedder), the checksum falls back to the TypeScript tables", () => {
@@ -174,7 +174,8 @@ describe("Cloudflare Workers adapter", () => {
       'const refuse = () => Promise.reject(new WebAssembly.CompileError("Wasm code generation disallowed by embedder"));',
       "WebAssembly.compile = refuse; WebAssembly.instantiate = refuse;",
       'const m = await import("./src/protocol/crc32c.ts");',
-      "await m.crc32cReady();",
+      'const { wasmCrc32c } = await import("./runtime/wasm_crc32c.ts");',
+      "await m.crc32cReady(wasmCrc32c);",
       'console.log(m.crc32cImplementation(), m.crc32c(new TextEncoder().encode("123456789")).toString(16));',
     ].join("\n");
     const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8" });

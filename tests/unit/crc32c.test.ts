@@ -7,6 +7,9 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { crc32c, crc32cImplementation, crc32cReady, isCrc32cReady } from "../../src/protocol/crc32c.ts";
 import { crc32cTable } from "../../src/protocol/crc32c_table.ts";
+import { wasmCrc32c } from "../../runtime/wasm_crc32c.ts";
+import { platform as bunPlatform } from "../../runtime/bun.ts";
+import { platform as cloudflarePlatform } from "../../runtime/cloudflare.ts";
 
 /** Bit-at-a-time CRC-32C: reflected polynomial 0x82F63B78, init and xor-out 0xFFFFFFFF. */
 function referenceCrc32c(data: Uint8Array): number {
@@ -32,7 +35,7 @@ function randomBytes(n: number, seed: number): Uint8Array {
 }
 
 beforeAll(async () => {
-  await crc32cReady();
+  await crc32cReady(wasmCrc32c);
 });
 
 describe("crc32c", () => {
@@ -46,8 +49,13 @@ describe("crc32c", () => {
     expect(crc32cImplementation()).toBe("wasm");
   });
 
-  test("crc32cReady(false) (a runtime without WebAssembly from bytes) keeps a loaded implementation", async () => {
-    await crc32cReady(false);
+  test("the server adapters supply the WebAssembly; the Workers platform has none (the core's tables)", () => {
+    expect(bunPlatform.wasmCrc32c).toBe(wasmCrc32c);
+    expect(cloudflarePlatform.wasmCrc32c).toBeUndefined();
+  });
+
+  test("crc32cReady() without a loader (a runtime without WebAssembly) keeps a loaded implementation", async () => {
+    await crc32cReady();
     expect(isCrc32cReady()).toBe(true);
     expect(crc32cImplementation()).toBe("wasm");
   });

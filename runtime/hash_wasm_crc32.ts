@@ -3,7 +3,7 @@
  * carries only that WebAssembly module (7 KB), where the package's main entry
  * carries every algorithm it has (216 KB). The file is a UMD script, which
  * Node, Bun and Deno load as CommonJS: its functions are properties of the
- * default export, taken apart here so `crc32c.ts` imports a name.
+ * default export, taken apart here so `wasm_crc32c.ts` imports a name.
  *
  * @module
  */

@@ -25,6 +25,7 @@ import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
 import type { Connect } from "../socket.ts";
 import { Connection, type SendOptions } from "./connection.ts";
+import { type NodeState, roomForOneMore } from "./node_state.ts";
 import { shouldClientThrottle, ThrottleWaits, throttleTimeOf } from "./throttle.ts";
 
 /** Options of {@linkcode NetworkClient.send}: a connection's, and a deadline. */
@@ -74,23 +75,6 @@ export interface NetworkClientOptions {
   onThrottleTime?: (ms: number, now: number) => void;
 }
 
-/** Connection state of one broker. */
-interface NodeState {
-  node: BrokerNode;
-  /** The open connection, if any. */
-  conn: Connection | null;
-  /** A connection attempt under way. */
-  connecting: Promise<Connection> | null;
-  /** Consecutive failed attempts (drives both backoffs). */
-  failures: number;
-  /** No new attempt before this time (ms). */
-  backoffUntil: number;
-  /** The error of the last failed attempt or break. */
-  lastError: KafkaError | null;
-  /** No request goes out to this broker before this time (ms; KIP-219); only `#received` raises it. */
-  throttleUntil: number;
-}
-
 /**
  * The producer's connections.
  *
@@ -106,6 +90,8 @@ export class NetworkClient {
   #closed = false;
   /** Requests waiting for a throttle to end; close() ends their waits, so no throttle timer outlives the client. */
   readonly #throttleWaits = new ThrottleWaits();
+  /** The state each open connection belongs to; changes only when a bootstrap connection is adopted. */
+  readonly #owners = new WeakMap<Connection, NodeState>();
 
   constructor(options: NetworkClientOptions) {
     this.#options = options;
@@ -276,11 +262,47 @@ export class NetworkClient {
   /**
    * Takes the brokers' addresses from a metadata update: the connection of a
    * broker whose address changed is closed (its requests fail as a retriable
-   * disconnect and are retried at the new address). Brokers we never talked
-   * to are not tracked yet and are left alone.
+   * disconnect and are retried at the new address). A broker without a
+   * connection adopts an open bootstrap connection to its exact address
+   * (`#adoptBootstrapConnection`); other brokers we never talked to are not
+   * tracked yet and are left alone.
    */
   updateNodes(nodes: readonly BrokerNode[]): void {
-    for (const node of nodes) if (this.#nodes.has(node.id)) this.#state(node);
+    for (const node of nodes) {
+      const s = this.#nodes.get(node.id);
+      if (s !== undefined) this.#state(node);
+      if (!s?.conn?.isOpen && !s?.connecting) this.#adoptBootstrapConnection(node);
+    }
+  }
+
+  /**
+   * A broker we have no connection to yet whose advertised address is, host
+   * and port exactly, a bootstrap address with an open connection: that
+   * connection is the broker's from now on (its requests in flight go on).
+   * The cold start then needs no second TCP connect, ApiVersions, TLS
+   * handshake or SASL exchange to the same socket address (Java opens one;
+   * librdkafka, too, merges a bootstrap broker into the broker it learns).
+   * Another name for the same port is not taken for the same address: it
+   * may resolve elsewhere, and TLS verified the name that was dialled.
+   */
+  #adoptBootstrapConnection(node: BrokerNode): void {
+    for (const [id, from] of this.#nodes) {
+      const conn = from.conn;
+      if (id >= 0 || !conn?.isOpen || from.node.host !== node.host || from.node.port !== node.port) continue;
+      const to = this.#state(node);
+      // An open connection is as good as a successful attempt: any backoff from earlier failures ends.
+      to.conn = conn;
+      to.failures = 0;
+      to.lastError = null;
+      to.backoffUntil = 0;
+      to.throttleUntil = from.throttleUntil;
+      from.conn = null;
+      from.throttleUntil = 0;
+      this.#owners.set(conn, to);
+      conn.adopted(node.id);
+      this.#options.logger.debug("The bootstrap connection is the broker's", { node: node.id, host: node.host, port: node.port });
+      return;
+    }
   }
 
   /** Closes one broker's connection (its requests fail). */
@@ -310,43 +332,12 @@ export class NetworkClient {
     return s;
   }
 
-  /**
-   * Whether a connection for `s` stays within `maxConnections`, after closing
-   * the longest-idle connection if that is what it takes. If not, `s` records
-   * a `ConnectionLimitError` (no backoff: a close or a response wakes the
-   * sender, which asks again).
-   */
-  #roomForOneMore(s: NodeState): boolean {
-    const max = this.#options.maxConnections ?? Infinity;
-    if (max === Infinity) return true;
-    let used = 0;
-    let idlest: Connection | null = null;
-    for (const other of this.#nodes.values()) {
-      if (other.connecting !== null) used++;
-      const conn = other.conn;
-      if (!conn?.isOpen) continue;
-      used++;
-      if (conn.inFlight === 0 && (idlest === null || conn.lastActivity < idlest.lastActivity)) idlest = conn;
-    }
-    if (used < max) return true;
-    if (idlest !== null) {
-      this.#options.logger.debug("Closing an idle connection to stay within max.connections", { maxConnections: max });
-      idlest.close();
-      return true;
-    }
-    if (!(s.lastError instanceof ConnectionLimitError)) {
-      s.lastError = new ConnectionLimitError(max, `Node ${s.node.id} ("${s.node.host}:${s.node.port}")`);
-      this.#options.logger.info(s.lastError.message);
-    }
-    return false;
-  }
-
   #maybeConnect(node: BrokerNode, now: number): Promise<Connection> | null {
     if (this.#closed) return null;
     const s = this.#state(node);
     if (s.conn?.isOpen || s.connecting !== null || now < s.backoffUntil) return s.connecting;
     const o = this.#options;
-    if (!this.#roomForOneMore(s)) return null;
+    if (!roomForOneMore(this.#nodes.values(), s, o.maxConnections ?? Infinity, o.logger)) return null;
     const timeoutMs = backoffMs(s.failures, o.socketConnectionSetupTimeoutMs, o.socketConnectionSetupTimeoutMaxMs);
     o.logger.debug("Connecting to broker", { node: node.id, host: node.host, port: node.port });
     const attempt = Connection.open({
@@ -358,18 +349,20 @@ export class NetworkClient {
       connectTimeoutMs: timeoutMs,
       requestTimeoutMs: o.requestTimeoutMs,
       authenticate: o.authenticate,
-      onClose: (error) => {
-        if (s.conn !== null && !s.conn.isOpen) s.conn = null;
+      onClose: (error, conn) => {
+        // The node it belongs to now: a bootstrap connection may have been adopted by its broker.
+        const owner = this.#owners.get(conn) ?? s;
+        if (owner.conn === conn) owner.conn = null;
         // Closed because the broker moved: that says nothing about its new address (no backoff).
-        const moved = s.node.host !== node.host || s.node.port !== node.port;
+        const moved = owner.node.host !== node.host || owner.node.port !== node.port;
         if (error !== undefined && !moved) {
           // A broken connection backs off like a failed attempt, so a broker
           // that accepts and drops connections is not hammered.
-          s.lastError = error;
-          s.backoffUntil = Date.now() + backoffMs(s.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
-          s.failures++;
-          o.logger.debug("Connection closed", { node: node.id, error: error.message });
-          o.onDisconnect?.(node.id);
+          owner.lastError = error;
+          owner.backoffUntil = Date.now() + backoffMs(owner.failures, o.reconnectBackoffMs, o.reconnectBackoffMaxMs);
+          owner.failures++;
+          o.logger.debug("Connection closed", { node: owner.node.id, error: error.message });
+          o.onDisconnect?.(owner.node.id);
         }
         o.onChange();
       },

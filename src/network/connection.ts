@@ -46,7 +46,7 @@ export interface ConnectionOptions {
    */
   authenticate?: (conn: Connection) => Promise<number>;
   /** Called once when the connection closes, with the error if it failed. */
-  onClose?: (error?: KafkaError) => void;
+  onClose?: (error: KafkaError | undefined, conn: Connection) => void;
 }
 
 /** Options of one request. */
@@ -97,7 +97,8 @@ interface Pending {
 export class Connection {
   readonly host: string;
   readonly port: number;
-  readonly nodeId: number;
+  /** The broker's node id (negative for a bootstrap address); changed only by {@linkcode Connection.adopted}. */
+  #nodeId: number;
   readonly #options: ConnectionOptions;
   #socket: Socket | null = null;
 
@@ -132,7 +133,21 @@ export class Connection {
     this.#options = options;
     this.host = options.host;
     this.port = options.port;
-    this.nodeId = options.nodeId;
+    this.#nodeId = options.nodeId;
+  }
+
+  /** The broker's node id (negative for a bootstrap address). */
+  get nodeId(): number {
+    return this.#nodeId;
+  }
+
+  /**
+   * This connection to a bootstrap address turned out to be broker
+   * `nodeId`'s (the `NetworkClient` adopts it when the metadata advertises
+   * the same host and port): it is named after the broker from now on.
+   */
+  adopted(nodeId: number): void {
+    this.#nodeId = nodeId;
   }
 
   /** Connects, negotiates versions with ApiVersions, then authenticates (SASL) if asked to. */
@@ -361,7 +376,7 @@ export class Connection {
     }
     for (const p of pending) p.reject(error);
     for (const w of waiters) w.reject(error);
-    this.#options.onClose?.(error instanceof ClosedError ? undefined : error);
+    this.#options.onClose?.(error instanceof ClosedError ? undefined : error, this);
   }
 }
 

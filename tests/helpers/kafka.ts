@@ -60,6 +60,21 @@ export function cluster(o: ClusterOptions = {}): string {
   return bootstrap;
 }
 
+/**
+ * Starts (or reuses) a "proxied" cluster (see tests/kafka/kafka.sh): its
+ * brokers also advertise ports where a test's proxy is to listen. Returns the
+ * direct bootstrap list (tools, kcat) and kafka.sh's `proxy=` line.
+ */
+export function proxiedCluster(name = "proxied"): { bootstrap: string; proxyLine: string } {
+  const out = kafkaSh(["up"], { cluster: name });
+  const line = (prefix: string) => {
+    const l = out.split("\n").find((l) => l.startsWith(prefix));
+    if (!l) throw new Error(`kafka.sh up printed no ${prefix} line:\n${out}`);
+    return l.trim();
+  };
+  return { bootstrap: line("bootstrap=").slice("bootstrap=".length), proxyLine: line("proxy=") };
+}
+
 let counter = 0;
 
 /** A topic name unique to this test run. */

@@ -136,7 +136,7 @@ ndir() { printf '%s/%s/node%s' "$STATE_ROOT" "$1" "$2"; }
 # for a secure cluster, SECURE=1, its other ports and REAUTH_MS; KCAT_SEC = kcat's security options).
 load_env() {
   CLUSTER_ID="" BROKERS="" TXN_VERSION="" SECURE="" PORT_SSL="" PORT_SASL_PLAINTEXT="" PORT_INTERNAL="" PORT_OIDC=""
-  REAUTH_MS=""
+  REAUTH_MS="" PROXIED=""
   # shellcheck disable=SC1090
   source "$(cdir "$1")/cluster.env"
   KCAT_SEC=()
@@ -145,6 +145,20 @@ load_env() {
 KCAT_SEC=()
 
 port_of() { local v="PORT_$1"; printf '%s' "${!v}"; }
+
+# A "proxied*" cluster: each broker also listens on EXT_<id> (listener EXTERNAL) and advertises it
+# as 127.0.0.1:PROXY_<id>, where a test's proxy (e.g. one that delays traffic) listens and forwards
+# to EXT_<id>. Clients that bootstrap at a PROXY_ port then reach every broker through the proxy;
+# PLAINTEXT (inter-broker, the tools, kcat) stays direct. One line per cluster:
+#   proxy=127.0.0.1:<PROXY_1>>127.0.0.1:<EXT_1>,...
+proxy_lines() { # cluster must be loaded
+  [[ -n "$PROXIED" ]] || return 0
+  local id out=""
+  for ((id = 1; id <= BROKERS; id++)); do
+    out+="${out:+,}127.0.0.1:$(eval "echo \$PROXY_$id")>127.0.0.1:$(eval "echo \$EXT_$id")"
+  done
+  echo "proxy=$out"
+}
 
 bootstrap_of() { # cluster must be loaded
   local id out=""
@@ -204,7 +218,7 @@ pick_ports() {
   for f in "$STATE_ROOT"/*/cluster.env; do
     [[ -f "$f" ]] || continue
     while IFS='=' read -r k v; do
-      [[ "$k" == PORT_* || "$k" == CTRL_* ]] && used+=("$v")
+      [[ "$k" == PORT_* || "$k" == CTRL_* || "$k" == EXT_* || "$k" == PROXY_* ]] && used+=("$v")
     done <"$f"
   done
   if command -v python3 >/dev/null; then
@@ -256,8 +270,12 @@ while True:
 }
 
 write_server_properties() { # cluster loaded; $1 cluster, $2 node id
-  local c="$1" id="$2" d voters="" i rf minisr
+  local c="$1" id="$2" d voters="" i rf minisr ext_listener="" ext_advertised=""
   d="$(ndir "$c" "$id")"
+  if [[ -n "$PROXIED" ]]; then
+    ext_listener=",EXTERNAL://127.0.0.1:$(eval "echo \$EXT_$id")"
+    ext_advertised=",EXTERNAL://127.0.0.1:$(eval "echo \$PROXY_$id")"
+  fi
   for ((i = 1; i <= BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$(eval "echo \$CTRL_$i")"; done
   rf=$((BROKERS < 3 ? BROKERS : 3))
   minisr=$((BROKERS == 1 ? 1 : 2))
@@ -267,11 +285,11 @@ write_server_properties() { # cluster loaded; $1 cluster, $2 node id
 process.roles=broker,controller
 node.id=$id
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(port_of "$id"),CONTROLLER://127.0.0.1:$(eval "echo \$CTRL_$id")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(port_of "$id")
+listeners=PLAINTEXT://127.0.0.1:$(port_of "$id"),CONTROLLER://127.0.0.1:$(eval "echo \$CTRL_$id")$ext_listener
+advertised.listeners=PLAINTEXT://127.0.0.1:$(port_of "$id")$ext_advertised
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${PROXIED:+,EXTERNAL:PLAINTEXT}
 log.dirs=$d/data
 
 auto.create.topics.enable=false
@@ -535,7 +553,7 @@ cmd_up() {
         for ((id = 1; id <= BROKERS; id++)); do all+=("$id"); done
         wait_healthy "$c" "$UP_TIMEOUT" "${all[@]}" || die "cluster '$c' is not healthy"
       fi
-      if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; fi
+      if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; proxy_lines; fi
       return 0
     fi
   fi
@@ -546,6 +564,8 @@ cmd_up() {
   mkdir -p "$d"
   local nports=$((2 * want_brokers))
   [[ -n "$want_secure" ]] && nports=$((nports + SECURE_EXTRA_PORTS))
+  local proxied=""
+  [[ "$c" == proxied* && -z "$want_secure" ]] && proxied=1 && nports=$((nports + 2 * want_brokers))
   read -r -a ports <<<"$(pick_ports "$nports")"
   {
     echo "CLUSTER_ID=$(new_cluster_id)"
@@ -557,6 +577,13 @@ cmd_up() {
       echo "CTRL_$i=${ports[$((2 * i - 1))]}"
     done
     if [[ -n "$want_secure" ]]; then secure_env "${ports[@]:$((2 * want_brokers))}"; fi
+    if [[ -n "$proxied" ]]; then
+      echo "PROXIED=1"
+      for ((i = 1; i <= want_brokers; i++)); do
+        echo "EXT_$i=${ports[$((2 * want_brokers + 2 * i - 2))]}"
+        echo "PROXY_$i=${ports[$((2 * want_brokers + 2 * i - 1))]}"
+      done
+    fi
   } >"$d/cluster.env"
   cp "$HERE/log4j2.properties" "$d/log4j2.properties"
   load_env "$c"
@@ -606,7 +633,7 @@ cmd_up() {
   fi
   touch "$d/ready"
   log "cluster '$c' ready in $(($(now) - t0)) s"
-  if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; fi
+  if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; proxy_lines; fi
 }
 
 quick_check() { # every running node accepts TCP connections
@@ -735,7 +762,7 @@ cmd_bootstrap() {
   local c="$1"
   [[ -f "$(cdir "$c")/ready" ]] && cluster_alive "$c" || { log "cluster '$c' is not running"; exit 1; }
   load_env "$c"
-  if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; fi
+  if is_secure; then secure_lines; else echo "bootstrap=$(bootstrap_of)"; proxy_lines; fi
 }
 
 cmd_status() {

@@ -15,13 +15,13 @@
  * @module
  */
 
-import type { Platform, PlatformCodecs } from "../src/platform.ts";
+import type { Codec, Platform, PlatformCodecs } from "../src/platform.ts";
 import type { WasmCrc32cLoader } from "../src/protocol/crc32c.ts";
 import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
 import { yieldFor } from "./yield.ts";
 import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
-import { WORKERS_MAX_CONNECTIONS } from "./cloudflare.ts";
+import { WORKERS_CODECS, WORKERS_MAX_CONNECTIONS } from "./cloudflare.ts";
 
 /**
  * A runtime {@linkcode detectRuntime} can tell apart.
@@ -143,19 +143,37 @@ let early: PlatformCodecs | null | undefined;
 
 /**
  * The codecs before the adapter is loaded: a producer checks at construction
- * that its codec exists (zstd), before anything loaded the adapter. Node
- * (20.16 and later), Bun and Deno hand out `node:zlib` synchronously through
- * `process.getBuiltinModule`; elsewhere there are none (the core's portable
- * codecs are used, and zstd is refused).
+ * that its codec exists, before anything loaded the adapter. Node (20.16 and
+ * later), Bun and Deno hand out `node:zlib` synchronously through
+ * `process.getBuiltinModule` (gzip, and zstd where it has it); their
+ * adapters also bring the core's snappy and lz4, which stand in here as
+ * codecs that call the loaded adapter's (a batch is compressed only after a
+ * connection, so after the adapter loaded): importing them here would put
+ * them in every bundle. Elsewhere there are none (the `codecs` option).
  */
 function earlyCodecs(): PlatformCodecs | undefined {
   if (early === undefined) {
     const g = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
     const runtime = detectRuntime();
     const zlib = runtime === "unknown" || runtime === "cloudflare" ? undefined : g.process?.getBuiltinModule?.("node:zlib");
-    early = zlib === undefined || zlib === null ? null : codecsOf(zlib as ZlibModule);
+    early = zlib === undefined || zlib === null
+      ? null
+      : Object.freeze({ snappy: fromAdapter("snappy"), lz4: fromAdapter("lz4"), ...codecsOf(zlib as ZlibModule) });
   }
   return early ?? undefined;
+}
+
+/** A codec that is the loaded adapter's `name` codec. */
+function fromAdapter(name: "snappy" | "lz4"): Codec {
+  const codec = (): Codec => {
+    const c = loaded?.codecs?.[name];
+    if (c === undefined) throw new KafkaError(`The ${name} codec is used before the runtime's adapter loaded`);
+    return c;
+  };
+  return Object.freeze({
+    compress: (data: Uint8Array, level: number) => codec().compress(data, level),
+    decompress: (data: Uint8Array) => codec().decompress(data),
+  });
 }
 
 /** The current runtime's yield, picked on first use. */
@@ -181,7 +199,7 @@ export const autoPlatform: Platform = Object.freeze({
   name: "auto",
   connect: autoConnect,
   get codecs(): PlatformCodecs | undefined {
-    return loaded?.codecs ?? earlyCodecs();
+    return loaded?.codecs ?? (detectRuntime() === "cloudflare" ? WORKERS_CODECS : earlyCodecs());
   },
   yieldToEventLoop: () => (yieldHere ??= yieldFor(detectRuntime()))(),
   get maxConnections(): number | undefined {

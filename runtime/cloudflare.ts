@@ -34,7 +34,7 @@
 
 import type { Connect, Socket, SocketHandlers, SocketOptions, TlsOptions } from "../src/socket.ts";
 import { type ConnectionError, TimeoutError, TlsError } from "../src/errors.ts";
-import type { Platform } from "../src/platform.ts";
+import type { Platform, PlatformCodecs } from "../src/platform.ts";
 import {
   closedByPeer,
   describeError,
@@ -80,6 +80,21 @@ export type CloudflareSocketConnect = (
 
 /** Workers' cap on simultaneous outgoing connections of one request. */
 export const WORKERS_MAX_CONNECTIONS = 6;
+
+/**
+ * Workers' codecs: none of their own that compress synchronously (their
+ * `CompressionStream` is asynchronous, and without `nodejs_compat` there is
+ * no `node:zlib`), so the `ConfigError` for a codec says so and names the
+ * import: gzip, snappy and lz4 come from `@edgekafka/producer/codecs`.
+ */
+export const WORKERS_CODECS: PlatformCodecs = Object.freeze({
+  missing: Object.freeze({
+    gzip: "Cloudflare Workers have no synchronous gzip",
+    snappy: "Cloudflare Workers have no snappy",
+    lz4: "Cloudflare Workers have no lz4",
+    zstd: "Cloudflare Workers have no zstd",
+  }),
+});
 
 /** Workers' socket module, named at run time (see {@linkcode runtimeConnect}). */
 const SOCKETS_MODULE = ["cloudflare", "sockets"].join(":");
@@ -328,7 +343,8 @@ export const connect: Connect = async (options, handlers) => cloudflareConnect(a
 
 /**
  * The platform of Cloudflare Workers: sockets through {@linkcode connect},
- * the core's portable codecs (gzip by fflate, snappy, lz4; no zstd), at most
+ * no codecs of its own ({@linkcode WORKERS_CODECS}: gzip, snappy and lz4
+ * come from `@edgekafka/producer/codecs` through the `codecs` option), at most
  * six connections ({@linkcode WORKERS_MAX_CONNECTIONS}) and no WebAssembly
  * compiled from bytes. Picked automatically inside Workers; pass it as the
  * `platform` option to choose it explicitly.
@@ -343,4 +359,5 @@ export const platform: Platform = Object.freeze({
   name: "cloudflare",
   connect,
   maxConnections: WORKERS_MAX_CONNECTIONS,
+  codecs: WORKERS_CODECS,
 });

@@ -25,7 +25,7 @@
 import { ConfigError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
-import type { Platform } from "./platform.ts";
+import type { Platform, PlatformCodecs } from "./platform.ts";
 import type { Connect, TlsOptions } from "./socket.ts";
 import { Password } from "./password.ts";
 import { checkOtherKey, CONFIG_KEYS, KEY_SPECS, type KeySpec } from "./config_keys.ts";
@@ -152,6 +152,8 @@ export interface ResolvedConfig extends ResolvedSaslConfig {
   readonly logger: Logger;
   /** The runtime platform set by the `platform` option; null: the default one. */
   readonly platform: Platform | null;
+  /** Codecs set by the `codecs` option, used before the platform's; null: the platform's only. */
+  readonly codecs: PlatformCodecs | null;
   /** The socket adapter set by the `connect` option; null: the platform's. */
   readonly connect: Connect | null;
   /** Java names of the keys the user set (camelCase for `logger`, `platform`, `connect`). */

@@ -18,6 +18,7 @@ import {
   acks,
   boolean,
   bootstrapServers,
+  codecsOrNull,
   compressionType,
   duration,
   functionOrNull,
@@ -184,6 +185,8 @@ const ROWS: Row[] = [
     "SASL credentials without JAAS text; token gives an OAuth token (lifetimeMs: its expiry, ms since the epoch)."],
   [null, "logger", "Logger", silentLogger, logger, "Where edgekafka logs (console fits).", "silent"],
   [null, "platform", "Platform | null", null, platformOrNull, "What differs per runtime (sockets, native codecs); null picks the current runtime's."],
+  [null, "codecs", "{ gzip?, snappy?, lz4?, zstd?: Codec } | null", null, codecsOrNull,
+    `Codecs before the platform's; where it has none (Workers, browsers): import { lz4 } from "@edgekafka/producer/codecs".`],
   [null, "connect", "Connect | null", null, functionOrNull, "The socket transport; replaces the platform's. null keeps the platform's."],
 ];
 

@@ -10,7 +10,7 @@
 
 import type { Logger } from "./logger.ts";
 import type { PartitionerFunction, ProducerInterceptor } from "./extensions.ts";
-import type { Platform } from "./platform.ts";
+import type { Platform, PlatformCodecs } from "./platform.ts";
 import type { Serializer } from "./serde.ts";
 import type { Connect } from "./socket.ts";
 import type { SaslOptions } from "./config_sasl_types.ts";
@@ -142,6 +142,11 @@ export interface CamelCaseProducerOptions extends SaslOptions {
   logger?: Logger;
   /** What differs per runtime: sockets and native codecs (default null: the current runtime's). */
   platform?: Platform | null;
+  /**
+   * Codecs used before the platform's (default null); on platforms without
+   * their own (Cloudflare Workers, browsers): `import { lz4 } from "@edgekafka/producer/codecs"`.
+   */
+  codecs?: PlatformCodecs | null;
   /** The socket transport; replaces the platform's (default null: the platform's). */
   connect?: Connect | null;
 }

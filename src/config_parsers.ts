@@ -236,6 +236,20 @@ export const platformOrNull: Parse = (value) => {
   throw new Invalid("expected a platform with a name and a connect function");
 };
 
+/** The `codecs` option: null, or an object of `Codec`s under the names of `compression.type`. */
+export const codecsOrNull: Parse = (value) => {
+  if (value === null) return null;
+  if (typeof value !== "object" || Array.isArray(value)) throw new Invalid("expected an object of codecs ({ gzip, snappy, lz4, zstd })");
+  for (const [name, codec] of Object.entries(value as Record<string, unknown>)) {
+    if (!["gzip", "snappy", "lz4", "zstd"].includes(name)) throw new Invalid(`"${name}" is not a codec name (gzip, snappy, lz4, zstd)`);
+    const c = codec as { compress?: unknown; decompress?: unknown } | null;
+    if (c !== undefined && (c === null || !isFunction(c.compress) || !isFunction(c.decompress))) {
+      throw new Invalid(`codec "${name}" needs compress and decompress functions`);
+    }
+  }
+  return Object.freeze({ ...(value as object) });
+};
+
 export const functionOrNull: Parse = (value) => {
   if (value === null || isFunction(value)) return value;
   throw new Invalid("expected a function");

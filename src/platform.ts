@@ -33,34 +33,36 @@ export interface Codec {
 }
 
 /**
- * Native codecs by Kafka `compression.type`; a missing one uses the core's
- * portable codec (gzip, snappy, lz4), and zstd has none: where a runtime has
- * no zstd, producers configured with it fail at construction.
+ * Codecs by Kafka `compression.type`: a platform's own (native ones, or the
+ * core's TypeScript snappy and lz4 in the Bun, Deno and Node adapters), or
+ * the `codecs` option's (`@edgekafka/producer/codecs` where the platform
+ * has none, as on Cloudflare Workers). A codec that neither has is a
+ * `ConfigError` naming the import to add.
  *
- * @example Usage
+ * @example No codec of its own
  * ```ts
  * import type { PlatformCodecs } from "@edgekafka/producer";
- * const codecs: PlatformCodecs = {}; // no native codec: gzip uses the core's fflate
+ * const codecs: PlatformCodecs = {}; // compression needs the codecs option
  * console.assert(codecs.gzip === undefined);
  * ```
  */
 export interface PlatformCodecs {
-  /** gzip (e.g. `node:zlib`); the core falls back to `fflate`. */
+  /** gzip (RFC 1952, MTIME 0), e.g. `node:zlib`'s or fflate's. */
   readonly gzip?: Codec;
-  /** snappy in snappy-java's stream framing; the core falls back to its pure TypeScript codec. */
+  /** snappy in snappy-java's stream framing. */
   readonly snappy?: Codec;
-  /** lz4 as Kafka's LZ4 frame (64 KiB independent blocks); the core falls back to its pure TypeScript codec. */
+  /** lz4 as Kafka's LZ4 frame (64 KiB independent blocks). */
   readonly lz4?: Codec;
-  /** zstd (standard frames): the core has none, so without it `compression.type=zstd` is a `ConfigError`. */
+  /** zstd (standard frames): the core has none, so without one `compression.type=zstd` is a `ConfigError`. */
   readonly zstd?: Codec;
   /** Why a codec the runtime could have is missing, for that `ConfigError` (e.g. the Node.js version). */
-  readonly missing?: { readonly zstd?: string };
+  readonly missing?: { readonly gzip?: string; readonly snappy?: string; readonly lz4?: string; readonly zstd?: string };
 }
 
 /**
  * What differs per runtime.
  *
- * @example A platform for tests: a custom socket, the core's codecs
+ * @example A platform for tests: a custom socket, no codecs
  * ```ts
  * import type { Platform } from "@edgekafka/producer";
  * const platform: Platform = {
@@ -75,7 +77,7 @@ export interface Platform {
   readonly name: string;
   /** Opens a socket to a broker. */
   readonly connect: Connect;
-  /** Native codecs; read at each use, so a platform may fill them in once it has loaded them. */
+  /** Its codecs; read at each use, so a platform may fill them in once it has loaded them. */
   readonly codecs?: PlatformCodecs;
   /**
    * One turn of the event loop in which socket I/O runs (`sendAll` and

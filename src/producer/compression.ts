@@ -3,21 +3,24 @@
  * from. Each codec writes the stream Kafka's Java client writes, so every
  * Kafka reader reads it.
  *
- * | codec  | id | implementation |
- * | ------ | -- | -------------- |
- * | gzip   | 1  | the platform's native codec (`node:zlib` on Node, Bun and Deno), else `fflate` |
- * | snappy | 2  | the platform's, else the core's pure TypeScript (`src/codecs/snappy_*.ts`) |
- * | lz4    | 3  | the platform's, else the core's pure TypeScript (`src/codecs/lz4_*.ts`) |
- * | zstd   | 4  | the platform's native codec only; a platform without one is a `ConfigError` |
+ * A codec comes from the `codecs` option first, then from the platform:
+ *
+ * | codec  | id | Bun, Deno, Node | Cloudflare Workers, browsers |
+ * | ------ | -- | --------------- | ---------------------------- |
+ * | gzip   | 1  | `node:zlib` | `gzip` from `@edgekafka/producer/codecs` (fflate) |
+ * | snappy | 2  | the core's TypeScript (`src/codecs/snappy_*.ts`) | `snappy` from `@edgekafka/producer/codecs` |
+ * | lz4    | 3  | the core's TypeScript (`src/codecs/lz4_*.ts`) | `lz4` from `@edgekafka/producer/codecs` |
+ * | zstd   | 4  | `node:zlib` where it has zstd (not Node 20) | a zstd `Codec` of the user's |
+ *
+ * The core itself holds no codec: a bundle that compresses nothing carries
+ * none. A codec neither gives is a `ConfigError` at construction that names
+ * the import to add.
  *
  * @module
  */
 
-import { gunzipSync, gzipSync } from "npm:fflate@^0.8.3";
-import { lz4FrameCompress, lz4FrameDecompress } from "../codecs/lz4_frame.ts";
-import { xerialCompress, xerialDecompress } from "../codecs/snappy_xerial.ts";
 import { ConfigError } from "../errors.ts";
-import type { Codec, Platform } from "../platform.ts";
+import type { Codec, Platform, PlatformCodecs } from "../platform.ts";
 import type { Compressor } from "./batch.ts";
 
 /** A `compression.type` value. */
@@ -33,20 +36,10 @@ export const CODEC_LZ4 = 3;
 export const CODEC_ZSTD = 4;
 
 const IDS = { gzip: CODEC_GZIP, snappy: CODEC_SNAPPY, lz4: CODEC_LZ4, zstd: CODEC_ZSTD } as const;
+const NAMES: Readonly<Record<number, Exclude<CompressionType, "none">>> = { 1: "gzip", 2: "snappy", 3: "lz4", 4: "zstd" };
 
 /** Kafka's default zstd level (zstd's own default). */
 export const ZSTD_DEFAULT_LEVEL = 3;
-
-/** The core's portable codecs (gzip's level is resolved by `compressorFor`). */
-const PORTABLE: { readonly [type in "gzip" | "snappy" | "lz4"]: Codec } = {
-  gzip: {
-    // mtime 0, as Java writes: the same records compress to the same bytes.
-    compress: (data, level) => gzipSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9, mtime: 0 }),
-    decompress: (data) => gunzipSync(data),
-  },
-  snappy: { compress: (data) => xerialCompress(data), decompress: xerialDecompress },
-  lz4: { compress: lz4FrameCompress, decompress: lz4FrameDecompress },
-};
 
 /** The configuration keys that choose the codec and its level. */
 export interface CompressionConfig {
@@ -80,6 +73,11 @@ export function compressionLevel(config: CompressionConfig): number {
   }
 }
 
+/** The codec `type` from the `codecs` option, else the platform's (read at each use: a platform may load its codecs lazily). */
+function codecOf(type: Exclude<CompressionType, "none">, platform: Platform | undefined, codecs: PlatformCodecs | null | undefined): Codec | undefined {
+  return codecs?.[type] ?? platform?.codecs?.[type];
+}
+
 /**
  * The compressor for `compression.type`, or `null` for `"none"`.
  *
@@ -87,54 +85,60 @@ export function compressionLevel(config: CompressionConfig): number {
  *   range; snappy has none).
  * @param platform Where a native codec may come from; read at each batch, so
  *   a platform that loads its codecs lazily is used as soon as it has them.
- * @throws ConfigError for zstd when the platform has no zstd codec.
+ * @param codecs The `codecs` option: codecs that take precedence over the
+ *   platform's (`@edgekafka/producer/codecs` on platforms without their own).
+ * @throws ConfigError when neither has the codec, naming the import to add.
  *
  * @example Usage
  * ```ts
  * import { compressorFor } from "./compression.ts";
- * const gzip = compressorFor("gzip", -1)!;
+ * import { portableCodecs } from "@edgekafka/producer/codecs";
+ * const gzip = compressorFor("gzip", -1, undefined, portableCodecs)!;
  * console.assert(gzip.codec === 1 && gzip.compress(new Uint8Array(1000)).length < 100);
- * const lz4 = compressorFor("lz4", 9)!;
+ * const lz4 = compressorFor("lz4", 9, undefined, portableCodecs)!;
  * console.assert(lz4.codec === 3 && lz4.compress(new Uint8Array(1000)).length < 100);
  * ```
  */
-export function compressorFor(type: CompressionType, level: number, platform?: Platform): Compressor | null {
+export function compressorFor(type: CompressionType, level: number, platform?: Platform, codecs?: PlatformCodecs | null): Compressor | null {
   if (type === "none") return null;
-  if (type === "zstd") {
-    const codecs = platform?.codecs;
-    if (codecs?.zstd === undefined) {
-      const why = codecs?.missing?.zstd ?? `the platform "${platform?.name ?? "none"}" has no zstd codec`;
-      throw new ConfigError(
-        "compression.type",
-        `Compression codec "zstd" is not available: ${why}; use "lz4", "snappy" or "gzip"`,
-      );
-    }
-  }
-  // Kafka's default gzip level is the zlib default, 6; fflate's is the same.
+  if (codecOf(type, platform, codecs) === undefined) throw missingCodec(type, platform);
+  // Kafka's default gzip level is the zlib default, 6.
   const resolved = type === "gzip" && level < 0 ? 6 : level;
-  const portable = type === "zstd" ? null : PORTABLE[type];
   return {
     codec: IDS[type],
-    compress: (records) => (platform?.codecs?.[type] ?? portable!).compress(records, resolved),
+    compress: (records) => {
+      const codec = codecOf(type, platform, codecs);
+      if (codec === undefined) throw missingCodec(type, platform);
+      return codec.compress(records, resolved);
+    },
   };
 }
 
+/** The `ConfigError` for a codec nobody provides: why the platform lacks it, and what to add. */
+function missingCodec(type: Exclude<CompressionType, "none">, platform: Platform | undefined): ConfigError {
+  const name = platform?.name ?? "none";
+  const why = platform?.codecs?.missing?.[type] ?? `the platform "${name}" has no ${type} codec`;
+  const fix = type === "zstd"
+    ? `pass a zstd Codec in the "codecs" option, or use "lz4", "snappy" or "gzip"`
+    : `add it with import { ${type} } from "@edgekafka/producer/codecs" and the option codecs: { ${type} }`;
+  return new ConfigError("compression.type", `Compression codec "${type}" is not available: ${why}; ${fix}`);
+}
+
 /**
- * Decompresses a records section (for splitting and tests); zstd needs the
- * platform's codec.
+ * Decompresses a records section (for splitting and tests) with the codec
+ * from `codecs`, else the platform's.
  *
  * @example Usage
  * ```ts
  * import { compressorFor, decompress } from "./compression.ts";
- * const packed = compressorFor("gzip", -1)!.compress(new Uint8Array([1, 2, 3]));
- * console.assert(decompress(1, packed).length === 3);
+ * import { portableCodecs } from "@edgekafka/producer/codecs";
+ * const packed = compressorFor("gzip", -1, undefined, portableCodecs)!.compress(new Uint8Array([1, 2, 3]));
+ * console.assert(decompress(1, packed, undefined, portableCodecs).length === 3);
  * ```
  */
-export function decompress(codec: number, data: Uint8Array, platform?: Platform): Uint8Array {
-  if (codec === CODEC_GZIP) return gunzipSync(data);
-  if (codec === CODEC_SNAPPY) return xerialDecompress(data);
-  if (codec === CODEC_LZ4) return lz4FrameDecompress(data);
-  const zstd = codec === CODEC_ZSTD ? platform?.codecs?.zstd : undefined;
-  if (zstd !== undefined) return zstd.decompress(data);
-  throw new RangeError(`Compression codec ${codec} is not supported`);
+export function decompress(codec: number, data: Uint8Array, platform?: Platform, codecs?: PlatformCodecs | null): Uint8Array {
+  const type = NAMES[codec];
+  const found = type === undefined ? undefined : codecOf(type, platform, codecs);
+  if (found === undefined) throw new RangeError(`Compression codec ${codec} is not supported${type === undefined ? "" : ` here: no ${type} codec`}`);
+  return found.decompress(data);
 }

@@ -66,7 +66,7 @@ export class ProducerEngine {
     for (const note of config.notes) logger.info(note);
     const platform = resolvePlatform(config.platform, config.connect);
     this.yieldToEventLoop = platform.yieldToEventLoop ?? (() => new Promise((resolve) => setTimeout(resolve, 0)));
-    const compressor = compressorFor(config.compressionType, compressionLevel(config), platform);
+    const compressor = compressorFor(config.compressionType, compressionLevel(config), platform, config.codecs);
     // TLS (security.protocol SSL) travels with every connect; the network layer passes nothing along.
     const connect = withTls(platform.connect, config.tls);
     // The platform's WebAssembly CRC-32C (Bun, Deno, Node); without one (Workers, browsers), the TypeScript tables.

@@ -110,7 +110,7 @@ for (const runtime of RUNTIMES) {
           className: "ConfigError",
           key: "compression.type",
           message: `Compression codec "zstd" is not available: Node.js ${NODE_VERSION}'s node:zlib has no zstd ` +
-            `(Node.js 22.15 and later, Bun and Deno have it); use "lz4", "snappy" or "gzip"`,
+            `(Node.js 22.15 and later, Bun and Deno have it); pass a zstd Codec in the "codecs" option, or use "lz4", "snappy" or "gzip"`,
         });
       }
     }, 240_000);

@@ -1,6 +1,7 @@
 /**
  * `compression.type` through the platform seam: which codec each type gets
- * (native from the platform, else the core's), the zstd refusal where a
+ * (the codecs option's, else the platform's; the error naming the import
+ * when neither has it), the zstd refusal where a
  * runtime has none, levels, and the native codecs of `runtime/zlib*.ts`
  * (these tests run on Bun, whose `node:zlib` has zstd) against zstd vectors
  * from Kafka's zstd-jni.
@@ -14,6 +15,7 @@ import { autoPlatform } from "../../runtime/auto.ts";
 import { zlibCodecs } from "../../runtime/zlib.ts";
 import { codecsOf, type ZlibModule } from "../../runtime/zlib_codecs.ts";
 import { compressionLevel, compressorFor, decompress } from "../../src/producer/compression.ts";
+import { gzip, lz4, portableCodecs } from "../../src/portable_codecs.ts";
 import { codecCases, recordsSection } from "./support/codec_cases.ts";
 
 const refuse: Platform["connect"] = () => Promise.reject(new Error("no broker in unit tests"));
@@ -39,21 +41,46 @@ describe("compressorFor", () => {
     expect(compressorFor("none", 0, native)).toBeNull();
   });
 
-  test("snappy and lz4 use the core's codecs without a platform; a platform's own codec wins", () => {
-    expect(decompress(2, compressorFor("snappy", 0, bare)!.compress(records))).toEqual(records);
-    expect(decompress(3, compressorFor("lz4", 9)!.compress(records))).toEqual(records);
+  test("without a platform codec, the codecs option's is used; it wins over the platform's", () => {
+    expect(decompress(2, compressorFor("snappy", 0, bare, portableCodecs)!.compress(records), bare, portableCodecs)).toEqual(records);
+    expect(decompress(3, compressorFor("lz4", 9, undefined, { lz4 })!.compress(records), undefined, { lz4 })).toEqual(records);
+    expect(decompress(1, compressorFor("gzip", -1, bare, { gzip })!.compress(records), bare, { gzip })).toEqual(records);
     const stored = Uint8Array.of(9, 9, 9);
-    const own: Platform = { ...bare, codecs: { lz4: { compress: () => stored, decompress: (d) => d } } };
-    expect(compressorFor("lz4", 9, own)!.compress(records)).toBe(stored);
+    const own = { compress: () => stored, decompress: (d: Uint8Array) => d };
+    expect(compressorFor("lz4", 9, { ...bare, codecs: { lz4: own } })!.compress(records)).toBe(stored);
+    expect(compressorFor("lz4", 9, native, { lz4: own })!.compress(records)).toBe(stored);
+  });
+
+  test.each(["gzip", "snappy", "lz4"] as const)("%s with neither is a ConfigError naming the import to add", (type) => {
+    expect(() => compressorFor(type, 0, bare)).toThrow(
+      new ConfigError(
+        "compression.type",
+        `Compression codec "${type}" is not available: the platform "bare" has no ${type} codec; add it with import { ${type} } from "@edgekafka/producer/codecs" and the option codecs: { ${type} }`,
+      ),
+    );
+    expect(() => decompress({ gzip: 1, snappy: 2, lz4: 3 }[type], records, bare)).toThrow(RangeError);
   });
 
   test("zstd without a platform codec is a ConfigError that says why", () => {
     expect(() => compressorFor("zstd", 3, bare)).toThrow(
-      new ConfigError("compression.type", 'Compression codec "zstd" is not available: the platform "bare" has no zstd codec; use "lz4", "snappy" or "gzip"'),
+      new ConfigError(
+        "compression.type",
+        'Compression codec "zstd" is not available: the platform "bare" has no zstd codec; pass a zstd Codec in the "codecs" option, or use "lz4", "snappy" or "gzip"',
+      ),
     );
     const node20 = codecsOf({ ...(zlib as unknown as ZlibModule), zstdCompressSync: undefined });
     expect(node20.zstd).toBeUndefined();
-    expect(() => compressorFor("zstd", 3, { ...bare, codecs: node20 })).toThrow(/node:zlib has no zstd \(Node\.js 22\.15 and later, Bun and Deno have it\); use "lz4"/);
+    expect(() => compressorFor("zstd", 3, { ...bare, codecs: node20 })).toThrow(/node:zlib has no zstd \(Node\.js 22\.15 and later, Bun and Deno have it\); pass a zstd Codec/);
+  });
+
+  test("the producer takes codecs from its codecs option, and refuses a malformed one naming the key", async () => {
+    const p = new Producer({ bootstrapServers: "127.0.0.1:1", compressionType: "lz4", platform: bare, codecs: { lz4 } });
+    await p.close({ timeoutMs: 0 });
+    expect(() => new Producer({ bootstrapServers: "127.0.0.1:1", compressionType: "lz4", platform: bare })).toThrow(/add it with import \{ lz4 \}/);
+    expect(() => new Producer({ bootstrapServers: "127.0.0.1:1", platform: bare, codecs: { zstandard: lz4 } as never })).toThrow(
+      /"codecs".*"zstandard" is not a codec name/,
+    );
+    expect(() => new Producer({ bootstrapServers: "127.0.0.1:1", platform: bare, codecs: { lz4: {} } as never })).toThrow(/codec "lz4" needs compress and decompress/);
   });
 
   test("the producer refuses zstd at construction on such a platform", () => {

@@ -8,6 +8,7 @@ import { BufferPool } from "../../src/producer/buffer_pool.ts";
 import { RecordAccumulator } from "../../src/producer/accumulator.ts";
 import type { ProducerBatch } from "../../src/producer/batch.ts";
 import { compressorFor } from "../../src/producer/compression.ts";
+import { portableCodecs } from "../../src/portable_codecs.ts";
 import { CompressionRatioEstimator } from "../../src/producer/compression_ratio.ts";
 import { crc32c, crc32cReady } from "../../src/protocol/crc32c.ts";
 import { accumulatorOptions, metadataWith, settlers } from "./support/producer.ts";
@@ -25,7 +26,7 @@ async function run(compressed: boolean, n: number) {
   const pool = new BufferPool(32 * MB, BATCH);
   const acc = new RecordAccumulator(accumulatorOptions({ batchSize: BATCH, compressed }), pool);
   const md = metadataWith({ t: [{ leader: 1 }] }, 0);
-  const gzip = compressorFor("gzip", -1)!;
+  const gzip = compressorFor("gzip", -1, undefined, portableCodecs)!;
   const wires: number[] = [];
   const sealAll = (batches: ProducerBatch[]) => {
     for (const b of batches) {

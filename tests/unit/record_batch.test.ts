@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { ProtocolError } from "../../src/errors.ts";
 import { ProducerBatch } from "../../src/producer/batch.ts";
 import { compressorFor, decompress } from "../../src/producer/compression.ts";
+import { portableCodecs } from "../../src/portable_codecs.ts";
 import { crc32c, crc32cReady } from "../../src/protocol/crc32c.ts";
 import { BATCH_HEADER_SIZE, RecordWriter, sealBatch, TRANSACTIONAL_FLAG } from "../../src/protocol/record_batch.ts";
 import { type DecodedBatch, readBatch, readRecords } from "../../src/protocol/record_reader.ts";
@@ -74,7 +75,7 @@ const FIXTURE: { kafkaVersion: string; cases: Vector[] } = JSON.parse(
   readFileSync(join(import.meta.dir, "fixtures", "record_batch_vectors.json"), "utf8"),
 );
 const vectorOf = (c: BatchCase): Vector => FIXTURE.cases.find((v) => v.name === c.name)!;
-const gzip = compressorFor("gzip", -1)!;
+const gzip = compressorFor("gzip", -1, undefined, portableCodecs)!;
 
 function fromHex(h: string): Uint8Array {
   const out = new Uint8Array(h.length / 2);
@@ -215,7 +216,7 @@ describe.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const { wire, batch } = encodeCase(c, gzip);
     const codec = wire[22]! & 0x07;
     expectRawHeader(wire, c.records.length); // recordsCount stays plain when compressed
-    const b = readBatch(wire, decompress, crc32c);
+    const b = readBatch(wire, (codec, data) => decompress(codec, data, undefined, portableCodecs), crc32c);
     expect(codec).toBe(1);
     expectHeader(b, c, codec);
     expect(ourRecords(b)).toEqual(expectedRecords(c));
@@ -225,7 +226,7 @@ describe.each(CASES.map((c) => [c.name, c] as const))("%s", (_name, c) => {
   test("readBatch decodes Java's batches, uncompressed and gzip", () => {
     for (const h of [v.javaHex, v.javaGzipHex]) {
       const wire = fromHex(h);
-      const b = readBatch(wire, decompress, crc32c);
+      const b = readBatch(wire, (codec, data) => decompress(codec, data, undefined, portableCodecs), crc32c);
       expectHeader(b, c, h === v.javaHex ? 0 : 1);
       expect(ourRecords(b)).toEqual(expectedRecords(c));
     }

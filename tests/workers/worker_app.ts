@@ -3,7 +3,8 @@
  * does one thing a user's Worker would, through the package's public entry
  * points, and answers JSON.
  *
- * - `POST /produce?topic=T` with `{ "records": [{ "key", "value" }], "tls"?: true }`:
+ * - `POST /produce?topic=T` with `{ "records": [{ "key", "value" }], "tls"?: true }`
+ *   (and `"compression"`, `"codecs"`: the codec, from `@edgekafka/producer/codecs`):
  *   a producer for this request only (the platform picked automatically),
  *   every record sent, the acknowledgements awaited, then flushed and closed
  *   inside `ctx.waitUntil` (a socket belongs to the request that opened it).
@@ -25,6 +26,7 @@ import { detectRuntime } from "../../runtime/auto.ts";
 import { connect } from "../../runtime/cloudflare.ts";
 import { crc32cImplementation } from "../../src/protocol/crc32c.ts";
 import { KafkaProducerObject, sendThroughObject } from "../../runtime/cloudflare_do.ts";
+import { portableCodecs } from "../../src/portable_codecs.ts";
 import { crc32cTable } from "../../src/protocol/crc32c_table.ts";
 import { RecordWriter } from "../../src/protocol/record_batch.ts";
 import { ProducerBatch } from "../../src/producer/batch.ts";
@@ -59,6 +61,9 @@ interface ProduceBody {
   bootstrap?: string;
   /** SASL_SSL to the TLS binding with these SCRAM credentials. */
   scram?: { mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string };
+  /** `compression.type`; with `codecs: true` the portable codecs of `@edgekafka/producer/codecs` are passed. */
+  compression?: "gzip" | "snappy" | "lz4";
+  codecs?: boolean;
 }
 
 const json = (body: unknown, status = 200) =>
@@ -77,6 +82,8 @@ async function produce(request: Request, env: Env, ctx: Context): Promise<Respon
       ...(body.tls ? { securityProtocol: "SSL" as const } : {}),
       ...(body.scram ? { securityProtocol: "SASL_SSL" as const, sasl: body.scram } : {}),
       ...(body.maxConnections === undefined ? {} : { maxConnections: body.maxConnections }),
+      ...(body.compression === undefined ? {} : { compressionType: body.compression }),
+      ...(body.codecs ? { codecs: portableCodecs } : {}),
       lingerMs: 5,
       deliveryTimeoutMs: 20_000,
       requestTimeoutMs: 10_000,

@@ -3,13 +3,17 @@
  * through `cloudflare:sockets`, with the platform picked automatically
  * (`navigator.userAgent` is "Cloudflare-Workers") and batches checksummed by
  * the TypeScript CRC-32C (workerd refuses WebAssembly compiled from bytes);
- * kcat reads back exactly what was sent. Failures are typed: a
+ * kcat reads back exactly what was sent; gzip, snappy and lz4 from
+ * `@edgekafka/producer/codecs` land as such (Kafka's DumpLogSegments), and
+ * without them the codec's absence is a `ConfigError` naming the import to
+ * add. Failures are typed: a
  * `max.connections` above Workers' six is a `ConfigError`, a broker nobody
  * listens on is named (`host:port`) in the error.
  */
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { cluster, createTopic, kcatRead, text, uniqueTopic } from "../helpers/kafka.ts";
+import { dumpBatches } from "../helpers/log_segments.ts";
 import { startWorkerd, type Workerd } from "./workerd.ts";
 
 let bootstrap: string;
@@ -81,6 +85,33 @@ describe("a Worker in workerd (plaintext)", () => {
     const error = json.error as { name: string; message: string };
     expect(error.name).toBe("MetadataTimeoutError");
     expect(error.message).toContain('Connection to "127.0.0.1:1" failed');
+  }, 60_000);
+
+  test.each(["gzip", "snappy", "lz4"] as const)(
+    "%s from @edgekafka/producer/codecs: kcat reads the records back and DumpLogSegments shows the codec on every batch",
+    async (codec) => {
+      const topic = createTopic(uniqueTopic(`workers-${codec}`), 1);
+      const records = Array.from({ length: 200 }, (_, i) => ({ key: i % 4 === 0 ? null : `key-${i % 9}`, value: `${codec} value ${i} `.repeat(20) }));
+      const { status, json } = await produce(topic, { records, compression: codec, codecs: true });
+      expect({ status, error: json.error }).toEqual({ status: 200, error: undefined });
+      const read = kcatRead(bootstrap, topic);
+      expect(read.map((r) => ({ key: text(r.key), value: text(r.value) }))).toEqual(records);
+      const batches = dumpBatches(topic);
+      if (batches !== null) {
+        expect(batches.length).toBeGreaterThan(0);
+        for (const b of batches) expect(b.compresscodec).toBe(codec);
+      }
+    },
+    120_000,
+  );
+
+  test("a codec the Workers platform lacks, without the codecs option, is a ConfigError naming the import to add", async () => {
+    const { status, json } = await produce("unused", { records: [{ value: "x" }], compression: "lz4" });
+    expect(status).toBe(500);
+    expect(json.error).toEqual({
+      name: "ConfigError",
+      message: 'Compression codec "lz4" is not available: Cloudflare Workers have no lz4; add it with import { lz4 } from "@edgekafka/producer/codecs" and the option codecs: { lz4 }',
+    });
   }, 60_000);
 
   test("the encode path's cost per record and the TypeScript CRC-32C's speed, measured in workerd", async () => {

@@ -14,6 +14,7 @@
 
 import { loadPlatform } from "../../../runtime/auto.ts";
 import { type CompressionType, compressorFor } from "../../../src/producer/compression.ts";
+import { portableCodecs } from "../../../src/portable_codecs.ts";
 import { recordsSection } from "./codec_cases.ts";
 
 /** One codec's result. */
@@ -41,7 +42,7 @@ async function measure(): Promise<{ runtime: string; results: CodecSpeed[] }> {
   for (const s of SETTINGS) {
     let compressor;
     try {
-      compressor = compressorFor(s.type, s.level, s.native ? platform : undefined);
+      compressor = s.native ? compressorFor(s.type, s.level, platform) : compressorFor(s.type, s.level, undefined, portableCodecs);
     } catch {
       continue; // zstd where the runtime has none
     }

@@ -174,8 +174,9 @@ export function recordsAsJson(c: BatchCase): unknown[] {
 
 if (import.meta.main) {
   const { compressorFor } = await import("../../../src/producer/compression.ts");
+  const { portableCodecs } = await import("../../../src/portable_codecs.ts");
   await crc32cReady();
-  const gzip = compressorFor("gzip", -1)!;
+  const gzip = compressorFor("gzip", -1, undefined, portableCodecs)!;
   const cases = CASES.map((c) => ({
     name: c.name,
     producerId: String(c.identity?.producerId ?? -1n),

@@ -22,6 +22,9 @@ import { ErrorCode } from "./protocol/error_codes.ts";
 import { isZeroId, sameId } from "./protocol/uuid.ts";
 import { backoffMs } from "./backoff.ts";
 import { type MetadataRecoveryStrategy, RebootstrapClock } from "./network/rebootstrap.ts";
+import { hasDenseIndexes, mergePartitions, type PartitionInfo } from "./metadata_partitions.ts";
+
+export type { PartitionInfo };
 
 /** What the partitioner needs to know of a topic's partitions. */
 export interface PartitionView {
@@ -37,22 +40,6 @@ export interface BrokerNode {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
-}
-
-/** What is known of one partition. */
-export interface PartitionInfo {
-  /** The partition's index, 0 … count - 1. */
-  readonly partition: number;
-  /** Leader's node id, -1 if none. */
-  readonly leader: number;
-  /** The leader's epoch, -1 if the broker did not say. */
-  readonly leaderEpoch: number;
-  /** Node ids of the replicas. */
-  readonly replicas: readonly number[];
-  /** Node ids of the in-sync replicas. */
-  readonly isr: readonly number[];
-  /** Node ids of the replicas that are offline. */
-  readonly offline: readonly number[];
 }
 
 /** A partition of a topic. */
@@ -228,10 +215,8 @@ export class Metadata implements PartitionView {
         incomplete = true;
         continue;
       }
-      const count = t.partitions.length;
-      if (!t.partitions.every((p) => Number.isInteger(p.partitionIndex) && p.partitionIndex >= 0 && p.partitionIndex < count)) {
-        // Indexes must be 0..count-1: a broker sending others is broken or hostile, and an index
-        // of 1e8 would build (and then scan) a huge sparse array. Keep what we knew.
+      if (!hasDenseIndexes(t.partitions)) {
+        // A broker sending other indexes is broken or hostile: keep what we knew.
         incomplete = true;
         continue;
       }
@@ -242,25 +227,8 @@ export class Metadata implements PartitionView {
       const known = this.#topicIds.get(name);
       const recreated = known !== undefined && id !== null && !isZeroId(id) && !isZeroId(known) && !sameId(known, id);
       if (id !== null && !isZeroId(id)) this.#topicIds.set(name, id);
-      const old = recreated ? undefined : this.#topics.get(name);
-      const parts: PartitionInfo[] = [];
-      for (const p of t.partitions) {
-        const prev = old?.[p.partitionIndex];
-        // Never step back to an older leader epoch (a broker with stale metadata).
-        if (prev !== undefined && p.leaderEpoch >= 0 && prev.leaderEpoch > p.leaderEpoch) {
-          parts[p.partitionIndex] = prev;
-        } else {
-          parts[p.partitionIndex] = {
-            partition: p.partitionIndex,
-            leader: p.leaderId,
-            leaderEpoch: p.leaderEpoch,
-            replicas: p.replicaNodes,
-            isr: p.isrNodes,
-            offline: p.offlineReplicas ?? [],
-          };
-        }
-        if (parts[p.partitionIndex]!.leader < 0) incomplete = true;
-      }
+      const parts = mergePartitions(t.partitions, recreated ? undefined : this.#topics.get(name));
+      if (parts.some((p) => p.leader < 0)) incomplete = true;
       this.#topics.set(name, parts);
     }
     for (const name of requested) {

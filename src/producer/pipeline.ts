@@ -32,16 +32,8 @@ import { CALLBACK } from "./batch.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { Interceptors } from "./interceptors.ts";
 import { partitionForKey } from "./murmur2.ts";
-import {
-  type Blocked,
-  metadataTimeout,
-  type MetadataWait,
-  NEEDS_METADATA,
-  type Reject,
-  type Resolve,
-  SendQueue,
-  throwIfFatal,
-} from "./send_queue.ts";
+import { metadataTimeout, type MetadataWait, throwIfFatal } from "./metadata_wait.ts";
+import { type Blocked, NEEDS_METADATA, type Reject, type Resolve, SendQueue } from "./send_queue.ts";
 import type { PartitionerFunction } from "../extensions.ts";
 
 /** Settings and parts the pipeline uses. */

@@ -26,14 +26,12 @@ import type { Coordinators } from "./coordinator.ts";
 import { type Idempotence, isFatal } from "./idempotence.ts";
 import type { SenderHooks } from "./sender_context.ts";
 import { type GroupMetadata, isFencing, type TransactionOffsets, TransactionRequests } from "./transaction_requests.ts";
+import { notSendable, requireState, type TransactionState } from "./transaction_state.ts";
 
 // The parameter types of sendOffsetsToTransaction(), defined with the requests that carry them.
 export type { GroupMetadata, TransactionOffsets };
 
-/** The states of a transactional producer. */
-export type TransactionState =
-  | "UNINITIALIZED" | "INITIALIZING" | "READY" | "IN_TRANSACTION"
-  | "COMMITTING" | "ABORTING" | "ABORTABLE_ERROR" | "FATAL_ERROR";
+export type { TransactionState };
 
 /** What the transaction manager needs from the producer. */
 export interface TransactionContext {
@@ -155,14 +153,7 @@ export class TransactionManager implements SenderHooks {
   }
 
   #throwNotSendable(): never {
-    if (this.#lastError !== null) throw this.#lastError;
-    throw new TransactionStateError(
-      this.#state === "READY"
-        ? "Cannot send a record outside a transaction: call beginTransaction() first"
-        : this.#state === "UNINITIALIZED"
-        ? "Cannot send a record before initTransactions() completed"
-        : `Cannot send a record while the transaction is in state "${this.#state}"`,
-    );
+    throw notSendable(this.#state, this.#lastError);
   }
 
   /** Adds consumed offsets to the transaction (committed with it). */
@@ -282,8 +273,7 @@ export class TransactionManager implements SenderHooks {
   }
 
   onBatchFailed(_batch: ProducerBatch, error: Error): void {
-    if (isFatal(error)) this.#fatal(error as KafkaError);
-    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING") this.#abortable(error as KafkaError);
+    this.#recordFailed(error as KafkaError);
   }
 
   /**
@@ -294,9 +284,13 @@ export class TransactionManager implements SenderHooks {
    * state errors and aborted records do not.
    */
   onSendError(error: Error): void {
-    if (!(error instanceof ApiError || error instanceof TimeoutError || error instanceof RecordTooLargeError)) return;
-    if (isFatal(error)) this.#fatal(error as KafkaError);
-    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING") this.#abortable(error as KafkaError);
+    if (error instanceof ApiError || error instanceof TimeoutError || error instanceof RecordTooLargeError) this.#recordFailed(error);
+  }
+
+  /** A record of the transaction failed: a fatal error ends the producer, any other makes the transaction abortable. */
+  #recordFailed(error: KafkaError): void {
+    if (isFatal(error)) this.#fatal(error);
+    else if (this.#state === "IN_TRANSACTION" || this.#state === "COMMITTING") this.#abortable(error);
   }
 
   onAbortableError(error: KafkaError): void {
@@ -391,9 +385,7 @@ export class TransactionManager implements SenderHooks {
   }
 
   #require(states: TransactionState[], method: string): void {
-    if (states.includes(this.#state)) return;
-    if (this.#state === "FATAL_ERROR") throw this.#lastError!;
-    throw new TransactionStateError(`Cannot call ${method}() in transaction state "${this.#state}"`);
+    requireState(this.#state, states, method, this.#lastError);
   }
 }
 

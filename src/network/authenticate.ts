@@ -20,8 +20,12 @@ import { SaslHandshake } from "../protocol/sasl_handshake.ts";
 import { SaslFailure, type SaslMechanism } from "../security/mechanism.ts";
 import type { Connection } from "./connection.ts";
 
-/** Authenticates one new connection; resolves with the session lifetime in ms (0: none). */
-export type Authenticate = (conn: Connection) => Promise<number>;
+/**
+ * Authenticates a connection (new, or again for KIP-368 with `background`:
+ * its requests are then no activity for `connections.max.idle.ms`); resolves
+ * with the session lifetime in ms (0: none).
+ */
+export type Authenticate = (conn: Connection, background?: boolean) => Promise<number>;
 
 /**
  * The {@linkcode Authenticate} step for connections: each gets a fresh
@@ -37,13 +41,13 @@ export type Authenticate = (conn: Connection) => Promise<number>;
  * ```
  */
 export function saslAuthenticator(mechanism: () => SaslMechanism, logger: Logger): Authenticate {
-  return async (conn) => {
+  return async (conn, background = false) => {
     const m = mechanism();
     const fail = (reason: string, cause?: unknown) =>
       new SaslAuthenticationError({ mechanism: m.name, host: conn.host, port: conn.port, reason, cause });
     let handshake;
     try {
-      handshake = await conn.send(SaslHandshake, { mechanism: m.name });
+      handshake = await conn.send(SaslHandshake, { mechanism: m.name }, { background });
     } catch (error) {
       if (error instanceof UnsupportedVersionError) {
         throw fail("the broker does not take SaslHandshake v1 here (is this a SASL listener?)", error);
@@ -59,7 +63,7 @@ export function saslAuthenticator(mechanism: () => SaslMechanism, logger: Logger
     let lifetimeMs = 0;
     try {
       await m.authenticate(async (token) => {
-        const r = await conn.send(SaslAuthenticate, { authBytes: token }, { version });
+        const r = await conn.send(SaslAuthenticate, { authBytes: token }, { version, background });
         if (r.errorCode !== ErrorCode.NONE) throw fail(r.errorMessage ?? errorInfo(r.errorCode).message);
         lifetimeMs = Number(r.sessionLifetimeMs);
         return r.authBytes;

@@ -13,6 +13,8 @@
  * closes the longest-idle connection without requests in flight, and waits
  * (its node's last error a `ConnectionLimitError`) while there is none; it is
  * retried when a connection closes or a response arrives, not polled.
+ * With SASL, a connection whose session has a lifetime re-authenticates
+ * between requests before it ends (KIP-368, `./reauthentication.ts`).
  *
  * @module
  */
@@ -25,7 +27,8 @@ import type { BrokerNode } from "../metadata.ts";
 import type { Api } from "../protocol/api.ts";
 import type { Connect } from "../socket.ts";
 import { Connection, type SendOptions } from "./connection.ts";
-import { type NodeState, roomForOneMore } from "./node_state.ts";
+import { leastLoaded, type NodeState, roomForOneMore } from "./node_state.ts";
+import { Reauthentication } from "./reauthentication.ts";
 import { shouldClientThrottle, ThrottleWaits, throttleTimeOf } from "./throttle.ts";
 
 /** Options of {@linkcode NetworkClient.send}: a connection's, and a deadline. */
@@ -52,8 +55,10 @@ export interface NetworkClientOptions {
   /** Most connections open or opening at once; absent: no limit. */
   maxConnections?: number;
   logger: Logger;
-  /** SASL authentication of each new connection (`./authenticate.ts`); none without SASL. */
-  authenticate?: (conn: Connection) => Promise<number>;
+  /** SASL authentication of each new connection (`./authenticate.ts`), and its re-authentication (KIP-368); none without SASL. */
+  authenticate?: (conn: Connection, background?: boolean) => Promise<number>;
+  /** A KIP-368 re-authentication ended: its latency (ms) and error, if it failed (Java's `successful-reauthentication-*` metrics). */
+  onReauthenticated?: (latencyMs: number, error: KafkaError | null) => void;
   /**
    * Told a connection attempt's fatal error (a TLS or SASL authentication
    * failure, Java's `AuthenticationException`): waiting sends fail with it
@@ -100,7 +105,8 @@ export class NetworkClient {
   /** Whether `node` has an open connection, not throttled, with room for another request. */
   isReady(nodeId: number, now: number = Date.now()): boolean {
     const s = this.#nodes.get(nodeId);
-    return s?.conn?.isOpen === true && s.conn.inFlight < this.#options.maxInFlightRequestsPerConnection && s.throttleUntil <= now;
+    return s?.conn?.isOpen === true && s.conn.inFlight < this.#options.maxInFlightRequestsPerConnection && s.throttleUntil <= now &&
+      s.reauth?.active !== true;
   }
 
   /** Like {@linkcode isReady}, but starts connecting if it can. */
@@ -181,6 +187,9 @@ export class NetworkClient {
       const name = `Node ${s.node.id} "${s.node.host}:${s.node.port}"`;
       return this.#throttleWaits.wait(name, wait, options?.deadline).then(() => this.send(nodeId, api, request, options));
     }
+    // Re-authenticating (KIP-368): the request waits, in order, until the exchange is over.
+    const reauth = s.reauth;
+    if (reauth?.active) return reauth.hold(() => this.send(nodeId, api, request, options));
     let version: number;
     try {
       version = options?.version ?? conn.version(api as Api<unknown, unknown>);
@@ -188,6 +197,8 @@ export class NetworkClient {
       return Promise.reject(error);
     }
     const sent = conn.send(api, request, options?.version === undefined ? { ...options, version } : options);
+    // A due re-authentication starts once no request is in flight.
+    if (reauth !== null) void sent.then(() => reauth.requestSettled(), () => reauth.requestSettled());
     if (options?.expectResponse === false) return sent;
     return sent.then((response) => {
       this.#received(s, api.key, version, response);
@@ -208,32 +219,10 @@ export class NetworkClient {
   /**
    * The node to ask when any will do (metadata, InitProducerId): the
    * connected, unthrottled one with the fewest requests in flight, else one
-   * we may connect to now, else `null`. Starts from a random node to spread load.
+   * we may connect to now, else `null` (`leastLoaded` in `./node_state.ts`).
    */
   leastLoadedNode(nodes: readonly BrokerNode[], now: number): BrokerNode | null {
-    let best: BrokerNode | null = null;
-    let bestInFlight = Infinity;
-    let connectable: BrokerNode | null = null;
-    let connecting: BrokerNode | null = null;
-    const offset = Math.floor(Math.random() * nodes.length);
-    for (let i = 0; i < nodes.length; i++) {
-      const node = nodes[(offset + i) % nodes.length]!;
-      const s = this.#nodes.get(node.id);
-      if (s?.conn?.isOpen) {
-        // A throttled broker takes no request now (Java's canSendRequest), nor is it to be connected to.
-        if (s.throttleUntil > now) continue;
-        const n = s.conn.inFlight;
-        if (n < bestInFlight && n < this.#options.maxInFlightRequestsPerConnection) {
-          best = node;
-          bestInFlight = n;
-        }
-      } else if (s?.connecting) {
-        connecting ??= node;
-      } else if (s === undefined || now >= s.backoffUntil) {
-        connectable ??= node;
-      }
-    }
-    return best ?? connecting ?? connectable;
+    return leastLoaded(nodes, this.#nodes, this.#options.maxInFlightRequestsPerConnection, now);
   }
 
   /** Closes connections idle for longer than `connections.max.idle.ms`. */
@@ -296,8 +285,10 @@ export class NetworkClient {
       to.lastError = null;
       to.backoffUntil = 0;
       to.throttleUntil = from.throttleUntil;
+      to.reauth = from.reauth;
       from.conn = null;
       from.throttleUntil = 0;
+      from.reauth = null;
       this.#owners.set(conn, to);
       conn.adopted(node.id);
       this.#options.logger.debug("The bootstrap connection is the broker's", { node: node.id, host: node.host, port: node.port });
@@ -320,7 +311,7 @@ export class NetworkClient {
   #state(node: BrokerNode): NodeState {
     let s = this.#nodes.get(node.id);
     if (s === undefined) {
-      s = { node, conn: null, connecting: null, failures: 0, backoffUntil: 0, lastError: null, throttleUntil: 0 };
+      s = { node, conn: null, connecting: null, failures: 0, backoffUntil: 0, lastError: null, throttleUntil: 0, reauth: null };
       this.#nodes.set(node.id, s);
     } else if (s.node.host !== node.host || s.node.port !== node.port) {
       // The broker moved: its old connection points at the wrong place. Its requests fail as
@@ -352,7 +343,13 @@ export class NetworkClient {
       onClose: (error, conn) => {
         // The node it belongs to now: a bootstrap connection may have been adopted by its broker.
         const owner = this.#owners.get(conn) ?? s;
-        if (owner.conn === conn) owner.conn = null;
+        if (owner.conn === conn) {
+          owner.conn = null;
+          owner.reauth?.close();
+          owner.reauth = null;
+        }
+        // A re-authentication the broker refused: as a failed first authentication, waiting sends fail with it.
+        if (error !== undefined && isFatalConnectionError(error)) o.onFatalError?.(error);
         // Closed because the broker moved: that says nothing about its new address (no backoff).
         const moved = owner.node.host !== node.host || owner.node.port !== node.port;
         if (error !== undefined && !moved) {
@@ -375,6 +372,15 @@ export class NetworkClient {
         s.conn = conn;
         s.failures = 0;
         s.lastError = null;
+        s.reauth = conn.sessionLifetimeMs > 0 && o.authenticate !== undefined
+          ? new Reauthentication(conn, {
+            authenticate: o.authenticate,
+            onDone: (latencyMs, error) => {
+              o.onReauthenticated?.(latencyMs, error);
+              if (error === null) o.onChange(); // its node is ready again
+            },
+          })
+          : null;
         o.onChange();
       },
       (error: KafkaError) => {

@@ -44,7 +44,7 @@ export interface ConnectionOptions {
    * SASL (`./authenticate.ts`): run after ApiVersions, before the connection
    * is handed out; resolves with the session lifetime in ms (0: none).
    */
-  authenticate?: (conn: Connection) => Promise<number>;
+  authenticate?: (conn: Connection, background?: boolean) => Promise<number>;
   /** Called once when the connection closes, with the error if it failed. */
   onClose?: (error: KafkaError | undefined, conn: Connection) => void;
 }
@@ -59,6 +59,11 @@ export interface SendOptions {
   expectResponse?: boolean;
   /** Expected encoded size, so the frame is allocated once (Produce: the batches' bytes). */
   sizeHint?: number;
+  /**
+   * The request and its response are not activity for `connections.max.idle.ms`
+   * (re-authentication: it must not keep an idle connection open).
+   */
+  background?: boolean;
 }
 
 /** A request without response (acks=0) waiting for its write. */
@@ -75,6 +80,8 @@ interface Pending {
   /** When the request fails for lack of a response (ms since epoch). */
   readonly deadline: number;
   readonly timeoutMs: number;
+  /** `SendOptions.background`: its response is no activity either. */
+  readonly background: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: KafkaError) => void;
 }
@@ -126,7 +133,7 @@ export class Connection {
   #features = new Map<string, number>();
   /** The SASL session lifetime the broker gave (KIP-368), in ms; 0 when none or without SASL. */
   sessionLifetimeMs = 0;
-  /** Last time a request was sent or a response arrived (for `connections.max.idle.ms`). */
+  /** Last time a request was sent or its response arrived, re-authentication aside (for `connections.max.idle.ms`). */
   lastActivity: number = Date.now();
 
   private constructor(options: ConnectionOptions) {
@@ -219,7 +226,8 @@ export class Connection {
       return Promise.reject(error);
     }
     this.#nextCorrelationId = (correlationId + 1) & 0x7fffffff;
-    this.lastActivity = Date.now();
+    const now = Date.now();
+    if (options.background !== true) this.lastActivity = now;
     return new Promise<Res>((resolve, reject) => {
       if (options.expectResponse === false) {
         this.#writeWaiters.push({ resolve: resolve as () => void, reject });
@@ -229,12 +237,13 @@ export class Connection {
           correlationId,
           api: api as Api<unknown, unknown>,
           version,
-          deadline: this.lastActivity + timeoutMs,
+          deadline: now + timeoutMs,
           timeoutMs,
+          background: options.background === true,
           resolve: resolve as (value: unknown) => void,
           reject,
         });
-        if (this.#timerDeadline > this.lastActivity + timeoutMs) this.#armTimer();
+        if (this.#timerDeadline > now + timeoutMs) this.#armTimer();
       }
       this.#queue.push(frame);
       this.#queuedBytes += frame.length;
@@ -303,7 +312,6 @@ export class Connection {
 
   #onData(chunk: Uint8Array): void {
     if (this.#closed) return;
-    this.lastActivity = Date.now();
     try {
       this.#frames.push(chunk);
     } catch (error) {
@@ -328,6 +336,7 @@ export class Connection {
       throw new ProtocolError(`${this.#describe()} sent an unreadable ${head.api.name} v${head.version} response: ${message}`, { cause: error });
     }
     this.#pending.shift();
+    if (!head.background) this.lastActivity = Date.now();
     this.#armTimer();
     head.resolve(response);
   }

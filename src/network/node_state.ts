@@ -1,6 +1,7 @@
 /**
  * The connection state the `NetworkClient` (`./client.ts`) keeps per broker,
- * and the `max.connections` rule over all of them. Only the client changes
+ * the `max.connections` rule over all of them, and which node to ask when
+ * any will do. Only the client changes
  * a `NodeState` (directly, or through {@linkcode roomForOneMore}, which it calls).
  *
  * @module
@@ -10,6 +11,7 @@ import { ConnectionLimitError, type KafkaError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { BrokerNode } from "../metadata.ts";
 import type { Connection } from "./connection.ts";
+import type { Reauthentication } from "./reauthentication.ts";
 
 /** Connection state of one broker. */
 export interface NodeState {
@@ -26,6 +28,8 @@ export interface NodeState {
   lastError: KafkaError | null;
   /** No request goes out to this broker before this time (ms; KIP-219); only `#received` raises it. */
   throttleUntil: number;
+  /** KIP-368 re-authentication of `conn`, when its SASL session has a lifetime; goes and closes with `conn`. */
+  reauth: Reauthentication | null;
 }
 
 /**
@@ -56,4 +60,37 @@ export function roomForOneMore(nodes: Iterable<NodeState>, s: NodeState, max: nu
     logger.info(s.lastError.message);
   }
   return false;
+}
+
+/**
+ * The node to ask when any will do (metadata, InitProducerId), by the
+ * `NetworkClient`'s states: the connected one with the fewest requests in
+ * flight that may take one now (not throttled, not re-authenticating), else
+ * one being connected to, else one we may connect to now, else `null`.
+ * Starts from a random node to spread load.
+ */
+export function leastLoaded(nodes: readonly BrokerNode[], states: ReadonlyMap<number, NodeState>, maxInFlight: number, now: number): BrokerNode | null {
+  let best: BrokerNode | null = null;
+  let bestInFlight = Infinity;
+  let connectable: BrokerNode | null = null;
+  let connecting: BrokerNode | null = null;
+  const offset = Math.floor(Math.random() * nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[(offset + i) % nodes.length]!;
+    const s = states.get(node.id);
+    if (s?.conn?.isOpen) {
+      // A throttled or re-authenticating broker takes no request now (Java's canSendRequest), nor is it to be connected to.
+      if (s.throttleUntil > now || s.reauth?.active) continue;
+      const n = s.conn.inFlight;
+      if (n < bestInFlight && n < maxInFlight) {
+        best = node;
+        bestInFlight = n;
+      }
+    } else if (s?.connecting) {
+      connecting ??= node;
+    } else if (s === undefined || now >= s.backoffUntil) {
+      connectable ??= node;
+    }
+  }
+  return best ?? connecting ?? connectable;
 }

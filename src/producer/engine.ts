@@ -114,6 +114,11 @@ export class ProducerEngine {
       onChange: () => this.#sender.wakeup(),
       onDisconnect: () => this.#metadata.requestUpdate(),
       onThrottleTime: (ms, now) => this.#metrics.recordThrottle(ms, now),
+      onReauthenticated: (ms, error) => {
+        this.#metrics.recordReauthentication(ms, error === null, Date.now());
+        if (error === null) logger.debug("Re-authenticated (KIP-368)", { latencyMs: ms });
+        else logger.warn("Re-authentication failed: the connection was closed", { error: error.message });
+      },
     });
     const idempotence = config.enableIdempotence ? new Idempotence(config.transactionalId !== null) : null;
     if (config.transactionalId !== null && idempotence !== null) {

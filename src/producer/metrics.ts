@@ -101,6 +101,11 @@ export class ProducerMetrics {
   readonly #latency = new Windowed();
   readonly #outgoing = new Windowed();
   readonly #throttle = new Windowed();
+  #reauthTotal = 0;
+  #reauthFailedTotal = 0;
+  readonly #reauths = new Windowed();
+  readonly #reauthFailures = new Windowed();
+  readonly #reauthLatency = new Windowed();
 
   /** Records acknowledged (Java counts records sent successfully in `record-send`). */
   recordSends(records: number, now: number): void {
@@ -141,6 +146,18 @@ export class ProducerMetrics {
     this.#throttle.record(ms, now);
   }
 
+  /** A KIP-368 re-authentication ended (Java's selector metrics `successful-reauthentication-*`, `reauthentication-latency-*`). */
+  recordReauthentication(latencyMs: number, succeeded: boolean, now: number): void {
+    if (succeeded) {
+      this.#reauthTotal++;
+      this.#reauths.record(1, now);
+      this.#reauthLatency.record(latencyMs, now);
+    } else {
+      this.#reauthFailedTotal++;
+      this.#reauthFailures.record(1, now);
+    }
+  }
+
   /** All metrics by Java name. */
   snapshot(g: MetricGauges, now: number): Record<string, number> {
     return {
@@ -161,6 +178,12 @@ export class ProducerMetrics {
       "outgoing-byte-total": this.#outgoingBytesTotal,
       "produce-throttle-time-avg": this.#throttle.avg(now),
       "produce-throttle-time-max": this.#throttle.max(now),
+      "successful-reauthentication-rate": this.#reauths.rate(now),
+      "successful-reauthentication-total": this.#reauthTotal,
+      "failed-reauthentication-rate": this.#reauthFailures.rate(now),
+      "failed-reauthentication-total": this.#reauthFailedTotal,
+      "reauthentication-latency-avg": this.#reauthLatency.avg(now),
+      "reauthentication-latency-max": this.#reauthLatency.max(now),
       "buffer-total-bytes": g.bufferTotalBytes,
       "buffer-available-bytes": g.bufferAvailableBytes,
       // Java reports this one in nanoseconds.

@@ -48,8 +48,25 @@ describe("snapshot names", () => {
       "buffer-exhausted-total",
       "waiting-records", // edgekafka's
       "waiting-records-max",
+      // Java's selector metrics of SASL re-authentication (KIP-368)
+      "successful-reauthentication-rate",
+      "successful-reauthentication-total",
+      "failed-reauthentication-rate",
+      "failed-reauthentication-total",
+      "reauthentication-latency-avg",
+      "reauthentication-latency-max",
     ]) expect(names).toContain(n);
-    expect(names.length).toBe(24);
+    expect(names.length).toBe(30);
+  });
+
+  test("re-authentications: successes with their latency, failures apart", () => {
+    const m = new ProducerMetrics();
+    m.recordReauthentication(12, true, T0);
+    m.recordReauthentication(20, true, T0);
+    m.recordReauthentication(5, false, T0);
+    const s = m.snapshot(GAUGES, T0);
+    expect([s["successful-reauthentication-total"], s["failed-reauthentication-total"]]).toEqual([2, 1]);
+    expect([s["reauthentication-latency-avg"], s["reauthentication-latency-max"]]).toEqual([16, 20]);
   });
 
   test("gauges pass through; the buffer pool wait time is in nanoseconds as in Java", () => {

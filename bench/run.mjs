@@ -5,7 +5,7 @@
 //   npm run bench                          # full run: 3 runs of every client × workload, ~20 min
 //   npm run bench -- --quick               # 1 run, 1/10 of the records (results go to bench/out/results/)
 //   npm run bench -- --only bun,java       # some clients (ids: bun deno node java librdkafka kcat kafkajs platformatic)
-//   npm run bench -- --workloads a,c       # some workloads (a b c a-16k a-noidem)
+//   npm run bench -- --workloads a,c       # some workloads (a b c a-16k a-noidem a-sasl; a-sasl starts the secure cluster)
 //   npm run bench -- --runs 5
 //   npm run bench -- --report bench/results/2025-01-01.json   # only rewrite the .md and .svg of a result
 //
@@ -26,7 +26,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, statSync, writeFileSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLIENTS, clientsFor, COMMON, JAVA_OPTS, WORKLOADS } from "./lib/clients.mjs";
+import { CLIENTS, clientsFor, COMMON, JAVA_OPTS, SECURE, WORKLOADS } from "./lib/clients.mjs";
 import { markdown, median, summarize } from "./lib/report.mjs";
 import { svgChart } from "./lib/svg.mjs";
 import { gitState, loadAverage, machineBusySeconds, machineInfo, processCpuSeconds, versions } from "./lib/system.mjs";
@@ -218,21 +218,29 @@ function timed(command, timeFile) {
   });
 }
 
+/** The cluster a workload runs on, its broker's pid, and the prefix its topics need (alice's ACLs on the secure one). */
+function clusterOf(ctx, w) {
+  return w.secure
+    ? { name: "secure", pid: ctx.secure.pid, prefix: SECURE.topicPrefix }
+    : { name: ctx.options.cluster, pid: ctx.brokerPid, prefix: "" };
+}
+
 async function measure(ctx, client, w, round) {
   const records = ctx.options.quick ? w.quickRecords : w.records;
-  const topic = `bench-${ctx.stamp}-${w.id}-${client.id}-${round}`;
-  createTopic(ctx.options.cluster, topic);
+  const cluster = clusterOf(ctx, w);
+  const topic = `${cluster.prefix}bench-${ctx.stamp}-${w.id}-${client.id}-${round}`;
+  createTopic(cluster.name, topic);
   spawnSync("sync");
   await new Promise((r) => setTimeout(r, 1000));
   const command = client.command(ctx, w, topic, records);
   const timeFile = join(OUT, "time.txt");
   rmSync(timeFile, { force: true });
   const load = loadAverage();
-  const broker0 = processCpuSeconds(ctx.brokerPid);
+  const broker0 = processCpuSeconds(cluster.pid);
   const busy0 = machineBusySeconds();
   const r = await timed(command, timeFile);
   const busy1 = machineBusySeconds();
-  const broker1 = processCpuSeconds(ctx.brokerPid);
+  const broker1 = processCpuSeconds(cluster.pid);
   const [user, sys, rssKiB, elapsed, status] = existsSync(timeFile)
     ? readFileSync(timeFile, "utf8").trim().split("\n").pop().split(" ").map(Number)
     : [NaN, NaN, NaN, NaN, r.code];
@@ -360,14 +368,33 @@ async function main() {
   } else {
     log(`using the running cluster "${options.cluster}" (${state.bootstrap}); it stays up`);
   }
+  // The secure cluster (TLS, SASL, ACLs) for the secure workloads: its SASL_SSL listener and CA.
+  let secure = null;
+  let startedSecure = false;
+  if (workloads.some((w) => w.secure)) {
+    startedSecure = clusterState("secure") === null;
+    log(`${startedSecure ? "starting" : "using the running"} secure cluster (tests/kafka/kafka.sh up --secure)`);
+    const r = kafka(["up", "--secure"], { stdio: ["ignore", "pipe", "inherit"] });
+    if (r.status !== 0) die("kafka.sh up --secure failed");
+    const value = (key) => r.stdout.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1).trim();
+    const secureState = clusterState("secure");
+    if (secureState === null || !value("sasl_ssl") || !value("ca")) die("the secure cluster is not running after up --secure");
+    secure = { bootstrap: value("sasl_ssl"), ca: value("ca"), pid: secureState.pid };
+  }
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
   const ctx = {
-    options, paths, bootstrap: state.bootstrap, brokerPid: state.pid, stamp, outDir: OUT,
+    options, paths, bootstrap: state.bootstrap, brokerPid: state.pid, secure, stamp, outDir: OUT,
     payloadFile: (size, n) => payloadFile(size, n),
   };
 
   let stopping = false;
   const cleanup = () => {
+    if (startedSecure) {
+      log("stopping and deleting the secure cluster (it was started by this run)");
+      kafka(["--cluster", "secure", "down"], { stdio: ["ignore", "ignore", "inherit"] });
+    } else if (secure !== null) {
+      log(`the secure cluster stays up with this run's topics (${SECURE.topicPrefix}bench-${stamp}-*)`);
+    }
     if (startedCluster) {
       log(`stopping and deleting the cluster "${options.cluster}" (it was started by this run)`);
       kafka(["--cluster", options.cluster, "down"], { stdio: ["ignore", "ignore", "inherit"] });
@@ -465,13 +492,14 @@ async function main() {
   // (b) and (c) run twice each. edgekafka on Node drives it; all on throw-away topics.
   const node = CLIENTS.find((c) => c.id === "node");
   const warm = async (w, k) => {
-    const topic = `bench-${stamp}-warmup-${w.id}-${k}`;
-    createTopic(options.cluster, topic);
+    const cluster = clusterOf(ctx, w);
+    const topic = `${cluster.prefix}bench-${stamp}-warmup-${w.id}-${k}`;
+    createTopic(cluster.name, topic);
     const cmd = node.command(ctx, w, topic, options.quick ? w.quickRecords : w.records);
-    const b0 = processCpuSeconds(ctx.brokerPid);
+    const b0 = processCpuSeconds(cluster.pid);
     const r = await timed(cmd, join(OUT, "time.txt"));
     if (r.code !== 0) die(`warm-up run failed:\n${r.stderr}`);
-    return Math.round((processCpuSeconds(ctx.brokerPid) - b0) * 100) / 100;
+    return Math.round((processCpuSeconds(cluster.pid) - b0) * 100) / 100;
   };
   const warmup = [];
   for (let k = 1; k <= 10; k++) {
@@ -482,6 +510,12 @@ async function main() {
   results.warmupBrokerCpuSec = warmup;
   log(`warm-up: (a) ${warmup.length}× through edgekafka on Node, broker CPU per run ${warmup.join(", ")} s; then (b) and (c) twice each`);
   for (const w of WORKLOADS.filter((x) => x.id === "b" || x.id === "c")) for (let k = 1; k <= 2; k++) await warm(w, k);
+  // The secure broker is another JVM: its produce path (and TLS) warms up the same way, 3 runs.
+  for (const w of workloads.filter((x) => x.secure)) {
+    const cpu = [];
+    for (let k = 1; k <= 3; k++) cpu.push(await warm(w, k));
+    log(`warm-up: ${w.id} 3× through edgekafka on Node, secure broker CPU per run ${cpu.join(", ")} s`);
+  }
 
   const pairs = [];
   for (const w of workloads) for (const c of clientsFor(w, clients)) pairs.push([c, w]);

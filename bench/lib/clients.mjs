@@ -21,7 +21,30 @@ export const WORKLOADS = [
   { id: "c", title: "(c) 1M × 100 B, gzip", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "gzip" },
   { id: "a-16k", title: "(a) with batch.size 16 KiB", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 16384, idempotence: true, compression: "none", edgekafkaOnly: true },
   { id: "a-noidem", title: "(a) with idempotence off", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: false, compression: "none", edgekafkaOnly: true },
+  // Issue 10: (a) against the secure cluster's SASL_SSL listener as alice (SCRAM-SHA-512; librdkafka: PLAIN, see SECURE).
+  { id: "a-sasl", title: "(a) over SASL_SSL (SCRAM-SHA-512)", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "none", secure: true },
 ];
+
+/**
+ * The credentials of the secure workloads: alice, who may write topics named "alice-…". Debian's
+ * librdkafka 2.0.2 fails SCRAM against Kafka 4.4 ("invalid credentials", where edgekafka and the Java
+ * client succeed with the same ones), so librdkafka authenticates with PLAIN on the same SASL_SSL
+ * listener; after the handshake the two mechanisms cost the same (TLS carries every byte either way).
+ */
+export const SECURE = {
+  topicPrefix: "alice-",
+  javaProps: (ca) => [
+    "security.protocol=SASL_SSL",
+    "sasl.mechanism=SCRAM-SHA-512",
+    'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="alice-secret";',
+    "ssl.truststore.type=PEM",
+    `ssl.truststore.location=${ca}`,
+  ],
+  rdkafkaProps: (ca) => ["security.protocol=sasl_ssl", "sasl.mechanisms=PLAIN", "sasl.username=alice", "sasl.password=alice-secret", `ssl.ca.location=${ca}`],
+};
+
+/** The bootstrap list a workload runs against. */
+const bootstrapOf = (ctx, w) => (w.secure ? ctx.secure.bootstrap : ctx.bootstrap);
 
 /** kafka-producer-perf-test.sh's JVM: KAFKA_HEAP_OPTS and kafka-run-class.sh's KAFKA_JVM_PERFORMANCE_OPTS. */
 export const JAVA_OPTS =
@@ -31,7 +54,8 @@ export const JAVA_OPTS =
 /** Java producer properties of a workload (edgekafka's perf tool and ProducerPerformance). */
 function javaProps(ctx, w) {
   return [
-    `bootstrap.servers=${ctx.bootstrap}`,
+    `bootstrap.servers=${bootstrapOf(ctx, w)}`,
+    ...(w.secure ? SECURE.javaProps(ctx.secure.ca) : []),
     `acks=${COMMON.acks}`,
     `enable.idempotence=${w.idempotence}`,
     `linger.ms=${COMMON.lingerMs}`,
@@ -42,8 +66,9 @@ function javaProps(ctx, w) {
 }
 
 /** librdkafka properties of a workload (rdkafka_perf and kcat). */
-function rdkafkaProps(w) {
+function rdkafkaProps(ctx, w) {
   return [
+    ...(w.secure ? SECURE.rdkafkaProps(ctx.secure.ca) : []),
     `acks=${COMMON.acks}`,
     `enable.idempotence=${w.idempotence}`,
     `linger.ms=${COMMON.lingerMs}`,
@@ -104,8 +129,8 @@ export const CLIENTS = [
     command: (ctx, w, topic, n) => ({
       cmd: join(ctx.outDir, "rdkafka_perf"),
       args: [
-        "--bootstrap-server", ctx.bootstrap, "--topic", topic, "--num-records", String(n),
-        "--record-size", String(w.recordSize), ...rdkafkaProps(w).flatMap((p) => ["-X", p]),
+        "--bootstrap-server", bootstrapOf(ctx, w), "--topic", topic, "--num-records", String(n),
+        "--record-size", String(w.recordSize), ...rdkafkaProps(ctx, w).flatMap((p) => ["-X", p]),
       ],
     }),
   },
@@ -113,7 +138,7 @@ export const CLIENTS = [
     id: "kcat", label: "kcat -P", family: "librdkafka", latency: false,
     command: (ctx, w, topic, n) => ({
       cmd: "kcat",
-      args: ["-P", "-b", ctx.bootstrap, "-t", topic, ...rdkafkaProps(w).flatMap((p) => ["-X", p])],
+      args: ["-P", "-b", ctx.bootstrap, "-t", topic, ...rdkafkaProps(ctx, w).flatMap((p) => ["-X", p])],
       stdinFile: ctx.payloadFile(w.recordSize, n),
     }),
   },
@@ -135,7 +160,8 @@ export function workloadTitle(results, w) {
   return w.title.replace(/^\((\S+)\) \S+/, `($1) ${count}`);
 }
 
-/** Which clients run a workload. */
+/** Which clients run a workload (the secure one: edgekafka, Java and librdkafka's perf driver). */
 export function clientsFor(w, clients) {
+  if (w.secure) return clients.filter((c) => c.family === "edgekafka" || c.id === "java" || c.id === "librdkafka");
   return clients.filter((c) => !w.edgekafkaOnly || c.family === "edgekafka");
 }

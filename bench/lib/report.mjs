@@ -88,6 +88,13 @@ export function summarize(results) {
       };
     }
   }
+  // Issue 10: (a) over SASL_SSL (SCRAM-SHA-512) as a ratio to plaintext, per client that ran both.
+  const sasl = {};
+  for (const c of CLIENTS) {
+    const plain = medians.a?.[c.id];
+    const secured = medians["a-sasl"]?.[c.id];
+    if (plain?.recordsPerSec && secured?.recordsPerSec) sasl[c.id] = { plaintext: plain, sasl: secured, throughputRatio: secured.recordsPerSec / plain.recordsPerSec };
+  }
   const loads = results.runs.map((r) => r.loadAverage[0]);
   const others = results.runs.map((r) => r.otherCpuSec).filter((x) => typeof x === "number");
   return {
@@ -95,6 +102,7 @@ export function summarize(results) {
     goal,
     issue3,
     issue4,
+    sasl,
     load: {
       loadAverage1mMin: loads.length ? Math.min(...loads) : null,
       loadAverage1mMax: loads.length ? Math.max(...loads) : null,
@@ -170,6 +178,23 @@ export function issue4Table(results) {
       lines.push(`| ${label(rt)} | ${name} | ${fmtInt(m.recordsPerSec)} | ${fmtInt(m.p50Ms)} | ${fmtInt(m.p99Ms)} | ${fmt(m.cpuSec, 2)} | ${fmt(m.peakRssMiB, 0)} | ${fmt(m.brokerCpuSec, 2)} |`);
     }
     lines.push(`| | off/on | ${v.throughputRatio.toFixed(2)}× | | | | | |`);
+  }
+  return lines.join("\n");
+}
+
+/** Issue 10: workload (a) over SASL_SSL next to plaintext. */
+export function saslTable(results) {
+  const v = results.summary.sasl ?? {};
+  if (Object.keys(v).length === 0) return null;
+  const lines = [
+    "| client | plaintext records/s | SASL_SSL records/s | SASL_SSL/plaintext | CPU s plaintext → SASL_SSL | p99 ms plaintext → SASL_SSL |",
+    "|---|---:|---:|---:|---:|---:|",
+  ];
+  for (const [id, x] of Object.entries(v)) {
+    lines.push(
+      `| ${label(id)} | ${fmtInt(x.plaintext.recordsPerSec)} | ${fmtInt(x.sasl.recordsPerSec)} | ${x.throughputRatio.toFixed(2)}× | ` +
+        `${fmt(x.plaintext.cpuSec, 2)} → ${fmt(x.sasl.cpuSec, 2)} | ${fmtInt(x.plaintext.p99Ms)} → ${fmtInt(x.sasl.p99Ms)} |`,
+    );
   }
   return lines.join("\n");
 }
@@ -270,6 +295,18 @@ export function markdown(results, svgName) {
     out.push("Workload (a), acks=all both ways:");
     out.push("");
     out.push(i4);
+  }
+  const st = saslTable(results);
+  if (st) {
+    out.push("");
+    out.push("## Issue 10: SASL_SSL next to plaintext");
+    out.push("");
+    out.push(
+      "Workload (a) against the secure cluster's SASL_SSL listener (TLS 1.3, SCRAM-SHA-512 as alice; librdkafka with PLAIN, " +
+        "its SCRAM failing against Kafka 4.4) and against the plaintext broker, the same settings; broker CPU is the secure broker's:",
+    );
+    out.push("");
+    out.push(st);
   }
   out.push("");
   out.push("## Machine load");

@@ -31,6 +31,9 @@ const JAVA_NAMES = [
   "produce-throttle-time-avg", "produce-throttle-time-max",
   "buffer-total-bytes", "buffer-available-bytes", "bufferpool-wait-time-total", "bufferpool-wait-time-ns-total",
   "buffer-exhausted-total",
+  // Java's selector metrics of SASL re-authentication (KIP-368); zero without SASL.
+  "successful-reauthentication-rate", "successful-reauthentication-total", "failed-reauthentication-rate",
+  "failed-reauthentication-total", "reauthentication-latency-avg", "reauthentication-latency-max",
 ];
 /** Our own additions (no Java counterpart): records waiting in `send()` before the accumulator. */
 const OWN_NAMES = ["waiting-records", "waiting-records-max"];

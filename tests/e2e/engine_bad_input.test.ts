@@ -83,6 +83,8 @@ function expectError<T extends Error>(error: unknown, type: new (...args: never[
 function wrongValues(key: ConfigKey): unknown[] {
   if (key.type === "boolean") return ["yes", 1, {}, []];
   if (key.camelName === "acks") return [2, "maybe", true, {}];
+  // An object of codecs ({} is a valid, empty one).
+  if (key.camelName === "codecs") return [42, true, "lz4", [], { zstandard: {} }];
   if (/integer|\d/.test(key.type)) return ["5ms", 1.5, true, {}, [1], Number.NaN];
   return [42, true, {}];
 }

@@ -379,7 +379,9 @@ async function main() {
     const value = (key) => r.stdout.split("\n").find((l) => l.startsWith(`${key}=`))?.slice(key.length + 1).trim();
     const secureState = clusterState("secure");
     if (secureState === null || !value("sasl_ssl") || !value("ca")) die("the secure cluster is not running after up --secure");
-    secure = { bootstrap: value("sasl_ssl"), ca: value("ca"), pid: secureState.pid };
+    const propsFile = join(OUT, "secure.properties");
+    writeFileSync(propsFile, SECURE.javaProps(value("ca")).join("\n") + "\n");
+    secure = { bootstrap: value("sasl_ssl"), ca: value("ca"), pid: secureState.pid, propsFile };
   }
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
   const ctx = {

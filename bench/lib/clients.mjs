@@ -55,7 +55,6 @@ export const JAVA_OPTS =
 function javaProps(ctx, w) {
   return [
     `bootstrap.servers=${bootstrapOf(ctx, w)}`,
-    ...(w.secure ? SECURE.javaProps(ctx.secure.ca) : []),
     `acks=${COMMON.acks}`,
     `enable.idempotence=${w.idempotence}`,
     `linger.ms=${COMMON.lingerMs}`,
@@ -83,7 +82,11 @@ function rdkafkaProps(ctx, w) {
 function perfToolArgs(ctx, w, topic, records) {
   return [
     "--topic", topic, "--num-records", String(records), "--record-size", String(w.recordSize),
-    "--throughput", String(COMMON.throughput), "--command-property", ...javaProps(ctx, w),
+    "--throughput", String(COMMON.throughput),
+    // The security settings in a properties file (ctx.secure.propsFile, SECURE.javaProps): a JAAS text has "=" in it,
+    // which --command-property refuses, in ProducerPerformance as in ours.
+    ...(w.secure ? ["--command-config", ctx.secure.propsFile] : []),
+    "--command-property", ...javaProps(ctx, w),
   ];
 }
 

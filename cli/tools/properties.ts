@@ -99,7 +99,8 @@ export function parseKeyValueArgs(args: readonly string[]): Record<string, strin
 /**
  * `ProducerPerformance.readProps` for `--producer-props`: Java's
  * `prop.split("=")` must give exactly two parts (so `a=` and `a=b=c` are
- * rejected with "Invalid property: …").
+ * rejected with "Invalid property: …", the value of a secret key shown as
+ * `[hidden]`; pass a JAAS text in `--command-config`'s file, as in Java).
  *
  * @example Usage
  * ```ts
@@ -112,10 +113,20 @@ export function parsePerfProps(args: readonly string[]): Record<string, string> 
   const out: Record<string, string> = {};
   for (const arg of args) {
     const pieces = javaSplit(arg, "=");
-    if (pieces.length !== 2) throw new UsageError(`Invalid property: ${arg}`);
+    // Unlike Java, a secret is not echoed (a JAAS text, with its password, always has "=" in it).
+    if (pieces.length !== 2) throw new UsageError(`Invalid property: ${withoutSecret(arg)}`);
     out[pieces[0]!] = pieces[1]!;
   }
   return out;
+}
+
+/** Keys whose values are secrets: passwords, client secrets, JAAS texts, private keys, tokens. */
+const SECRET_KEY = /password|secret|jaas|token|\.key$/i;
+
+/** `key=value` as it may be shown: the value of a secret key is `[hidden]`. */
+function withoutSecret(arg: string): string {
+  const eq = arg.indexOf("=");
+  return eq > 0 && SECRET_KEY.test(arg.slice(0, eq)) ? `${arg.slice(0, eq)}=[hidden]` : arg;
 }
 
 /** Java's `String.split` with a literal separator: trailing empty strings are removed. */

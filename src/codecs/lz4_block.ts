@@ -197,7 +197,7 @@ function matchLength(src: Uint8Array, ip: number, ref: number, limit: number): n
 /**
  * One sequence: literals `src[anchor, ip)`, then a match of `len` bytes
  * `offset` back. Each finder fills one in place per sequence: an object per
- * sequence costs a fifth of the fast finder's speed on Bun.
+ * sequence costs a fifth of the fast finder's speed with Bun.
  */
 interface Sequence {
   readonly src: Uint8Array;

@@ -62,8 +62,12 @@ export interface SaslReport {
   denied: { deniedError: ErrorReport | null; allowed: Sent | null; allowedError: string | null };
   /** Where a secret showed up (must be nowhere). */
   leaks: string[];
-  /** How many log lines, errors and metric snapshots were searched. */
-  searched: { logLines: number; texts: number };
+  /**
+   * How many log lines, errors and metric snapshots were searched, and per
+   * producer the debug lines of a completed authentication (where a
+   * credential would most likely show).
+   */
+  searched: { logLines: number; texts: number; authenticated: Record<string, number> };
   error?: string;
 }
 
@@ -82,9 +86,11 @@ const tokens: string[] = [];
 /** Everything printed anywhere, by origin, to look for secrets in. */
 const printed: Array<[string, string]> = [];
 let logLineCount = 0;
+const authenticated: Record<string, number> = {};
 function capturingLogger(origin: string): Logger {
   const log = (level: string) => (message: string, fields?: LogFields) => {
     logLineCount++;
+    if (message === "Authenticated") authenticated[origin] = (authenticated[origin] ?? 0) + 1;
     printed.push([`${origin} ${level} log`, `${message} ${fields === undefined ? "" : inspect(fields, { depth: 6 })} ${JSON.stringify(fields ?? {}, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`]);
   };
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
@@ -226,7 +232,7 @@ const report: SaslReport = {
   wrongPassword: { error: null, ms: 0, maxBlockMs: 0, connectAttempts: 0 },
   denied: { deniedError: null, allowed: null, allowedError: null },
   leaks: [],
-  searched: { logLines: 0, texts: 0 },
+  searched: { logLines: 0, texts: 0, authenticated: {} },
 };
 try {
   await produce(report);
@@ -235,7 +241,7 @@ try {
   await denied(report);
   const secrets = [PASSWORD, WRONG, btoa(`alice:${PASSWORD}`), ...tokens];
   report.leaks = printed.filter(([, text]) => secrets.some((s) => text.includes(s))).map(([origin]) => origin);
-  report.searched = { logLines: logLineCount, texts: printed.length };
+  report.searched = { logLines: logLineCount, texts: printed.length, authenticated };
   if (tokens.length === 0) throw new Error("The token function was never called");
   report.ok = true;
 } catch (e) {

@@ -20,7 +20,7 @@ import type { WasmCrc32cLoader } from "../src/protocol/crc32c.ts";
 import type { Connect } from "../src/socket.ts";
 import { KafkaError } from "../src/errors.ts";
 import { yieldFor } from "./yield.ts";
-import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
+import { asyncCodecsFor, codecsOf, type ZlibModule } from "./zlib_codecs.ts";
 import { WORKERS_CODECS, WORKERS_MAX_CONNECTIONS } from "./cloudflare.ts";
 
 /**
@@ -146,7 +146,8 @@ let early: PlatformCodecs | null | undefined;
  * that its codec exists, before anything loaded the adapter. Node (20.16 and
  * later), Bun and Deno hand out `node:zlib` synchronously through
  * `process.getBuiltinModule` (gzip, and zstd where it has it); their
- * adapters also bring the core's snappy and lz4, which stand in here as
+ * adapters also bring the core's snappy and lz4 (and zstd where `node:zlib`
+ * has none), which stand in here as
  * codecs that call the loaded adapter's (a batch is compressed only after a
  * connection, so after the adapter loaded): importing them here would put
  * them in every bundle. Elsewhere there are none (the `codecs` option).
@@ -158,13 +159,18 @@ function earlyCodecs(): PlatformCodecs | undefined {
     const zlib = runtime === "unknown" || runtime === "cloudflare" ? undefined : g.process?.getBuiltinModule?.("node:zlib");
     early = zlib === undefined || zlib === null
       ? null
-      : Object.freeze({ snappy: fromAdapter("snappy"), lz4: fromAdapter("lz4"), ...codecsOf(zlib as ZlibModule) });
+      : earlyOf(codecsOf(zlib as ZlibModule, asyncCodecsFor(runtime)));
   }
   return early ?? undefined;
 }
 
+/** `node:zlib`'s codecs, the rest standing in for the adapter's. */
+function earlyOf(native: PlatformCodecs): PlatformCodecs {
+  return Object.freeze({ snappy: fromAdapter("snappy"), lz4: fromAdapter("lz4"), gzip: native.gzip, zstd: native.zstd ?? fromAdapter("zstd") });
+}
+
 /** A codec that is the loaded adapter's `name` codec. */
-function fromAdapter(name: "snappy" | "lz4"): Codec {
+function fromAdapter(name: "snappy" | "lz4" | "zstd"): Codec {
   const codec = (): Codec => {
     const c = loaded?.codecs?.[name];
     if (c === undefined) throw new KafkaError(`The ${name} codec is used before the runtime's adapter loaded`);

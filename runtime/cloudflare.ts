@@ -85,7 +85,7 @@ export const WORKERS_MAX_CONNECTIONS = 6;
  * Workers' codecs: none of their own that compress synchronously (their
  * `CompressionStream` is asynchronous, and without `nodejs_compat` there is
  * no `node:zlib`), so the `ConfigError` for a codec says so and names the
- * import: gzip, snappy and lz4 come from `@edgekafka/producer/codecs`.
+ * import: gzip, snappy, lz4 and zstd come from `@edgekafka/producer/codecs`.
  */
 export const WORKERS_CODECS: PlatformCodecs = Object.freeze({
   missing: Object.freeze({

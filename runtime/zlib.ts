@@ -1,26 +1,31 @@
 /**
  * The codecs of Node, Bun and Deno: gzip and zstd from their `node:zlib`
- * (see `./zlib_codecs.ts`: zstd where `node:zlib` has it), snappy and lz4
- * from the core's TypeScript (`node:zlib` has neither). Shared by the three
+ * (see `./zlib_codecs.ts`: zstd where `node:zlib` has it, the core's
+ * TypeScript zstd where not, as on Node.js 20), snappy and lz4 from the
+ * core's TypeScript (`node:zlib` has neither). Shared by the three
  * adapters' platforms.
  *
  * @module
  */
 
 import * as zlib from "node:zlib";
-import { lz4, snappy } from "../src/portable_codecs.ts";
+import { lz4, snappy, zstd } from "../src/portable_codecs.ts";
 import type { PlatformCodecs } from "../src/platform.ts";
-import { codecsOf, type ZlibModule } from "./zlib_codecs.ts";
+import { asyncCodecsFor, codecsOf, type ZlibModule } from "./zlib_codecs.ts";
+
+const g = globalThis as { Deno?: unknown; Bun?: unknown };
+const native = codecsOf(zlib as unknown as ZlibModule, asyncCodecsFor(g.Deno ? "deno" : g.Bun ? "bun" : "node"));
 
 /**
- * The codecs this runtime's `node:zlib` provides, with the core's snappy and lz4.
+ * The codecs this runtime's `node:zlib` provides, with the core's snappy
+ * and lz4, and its zstd where `node:zlib` has none.
  *
  * @example Usage
  * ```ts
  * import { zlibCodecs } from "./zlib.ts";
  * const packed = zlibCodecs.gzip!.compress(new Uint8Array(100), 6);
  * console.assert(packed[0] === 0x1f && zlibCodecs.gzip!.decompress(packed).length === 100);
- * console.assert(zlibCodecs.lz4 !== undefined && zlibCodecs.snappy !== undefined);
+ * console.assert(zlibCodecs.lz4 !== undefined && zlibCodecs.snappy !== undefined && zlibCodecs.zstd !== undefined);
  * ```
  */
-export const zlibCodecs: PlatformCodecs = Object.freeze({ snappy, lz4, ...codecsOf(zlib as unknown as ZlibModule) });
+export const zlibCodecs: PlatformCodecs = Object.freeze({ snappy, lz4, gzip: native.gzip, zstd: native.zstd ?? zstd });

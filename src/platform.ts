@@ -30,6 +30,14 @@ export interface Codec {
   compress(data: Uint8Array, level: number): Uint8Array;
   /** Decompresses what `compress` (or any writer of the format) produced. */
   decompress(data: Uint8Array): Uint8Array;
+  /**
+   * Compresses off the event loop (a thread pool, as `node:zlib`'s
+   * asynchronous functions), to the same format as `compress`. Where a codec
+   * has it, the producer compresses each batch with it as soon as the batch
+   * is full or ready, while records go on being appended; without it,
+   * batches are compressed synchronously when sent.
+   */
+  compressAsync?(data: Uint8Array, level: number): Promise<Uint8Array>;
 }
 
 /**

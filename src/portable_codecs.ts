@@ -1,11 +1,12 @@
 /**
- * The core's portable codecs — gzip (`fflate`), snappy and lz4 (the core's
- * own TypeScript, `./codecs/snappy_xerial.ts`, `./codecs/lz4_frame.ts`) — for platforms
- * with no native codec of their own. They are not part of the core bundle:
- * the Bun, Deno and Node adapters include snappy and lz4 (and take gzip from
- * `node:zlib`); on Cloudflare Workers and in the browser a producer gets
- * them from `@edgekafka/producer/codecs` (`codecs` option), so a bundle
- * that compresses nothing carries none of them.
+ * The core's portable codecs — gzip (`fflate`), snappy, lz4 and zstd (the
+ * core's own TypeScript, `./codecs/snappy_xerial.ts`, `./codecs/lz4_frame.ts`,
+ * `./codecs/zstd_compress.ts`) — for platforms with no native codec of
+ * their own. They are not part of the core bundle: the Bun, Deno and Node
+ * adapters include snappy and lz4 (and zstd where `node:zlib` has none; gzip
+ * comes from `node:zlib`); on Cloudflare Workers and in the browser a
+ * producer gets them from `@edgekafka/producer/codecs` (`codecs` option), so
+ * a bundle that compresses nothing carries none of them.
  *
  * @module
  */
@@ -14,6 +15,8 @@ import { gunzipSync, gzipSync } from "npm:fflate@^0.8.3";
 import type { Codec, PlatformCodecs } from "./platform.ts";
 import { lz4FrameCompress, lz4FrameDecompress } from "./codecs/lz4_frame.ts";
 import { xerialCompress, xerialDecompress } from "./codecs/snappy_xerial.ts";
+import { zstdCompress } from "./codecs/zstd_compress.ts";
+import { zstdDecompress } from "./codecs/zstd_decompress.ts";
 
 /**
  * gzip by `fflate` (RFC 1952, MTIME 0 as Java writes it, so the same
@@ -65,7 +68,25 @@ export const lz4: Codec = Object.freeze({
 });
 
 /**
- * All three, as the `codecs` option takes them.
+ * zstd in standard frames (RFC 8878), the core's own TypeScript: for
+ * runtimes without a native zstd (Node.js 20 and 22 before 22.15, Workers,
+ * browsers); `level` as `compression.zstd.level` (default 3). It compresses
+ * less than the zstd library at the same level (README, "Compression").
+ *
+ * @example Usage
+ * ```ts
+ * import { zstd } from "@edgekafka/producer/codecs";
+ * const packed = zstd.compress(new Uint8Array(1000), 3);
+ * console.assert(packed[0] === 0x28 && zstd.decompress(packed).length === 1000);
+ * ```
+ */
+export const zstd: Codec = Object.freeze({
+  compress: (data: Uint8Array, level: number) => zstdCompress(data, level),
+  decompress: (data: Uint8Array) => zstdDecompress(data),
+});
+
+/**
+ * All four, as the `codecs` option takes them.
  *
  * @example Every portable codec on Cloudflare Workers
  * ```ts
@@ -75,4 +96,4 @@ export const lz4: Codec = Object.freeze({
  * await producer.close();
  * ```
  */
-export const portableCodecs: PlatformCodecs = Object.freeze({ gzip, snappy, lz4 });
+export const portableCodecs: PlatformCodecs = Object.freeze({ gzip, snappy, lz4, zstd });

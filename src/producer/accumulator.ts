@@ -26,28 +26,24 @@ import { backoffMs } from "../backoff.ts";
 import type { BufferPool } from "./buffer_pool.ts";
 import type { RecordMetadata, SendCallback } from "../serde.ts";
 import { type CALLBACK, ProducerBatch, type RecordListener } from "./batch.ts";
-import { Drainer, type ReadyResult, type SequenceGate } from "./drain.ts";
+import { type DrainOptions, Drainer, type ReadyResult, type SequenceGate } from "./drain.ts";
 import { PartitionDeques } from "./partition_deque.ts";
 import { StickyPartitioner } from "./partitioner.ts";
 import { CompressionRatioEstimator } from "./compression_ratio.ts";
 
 export type { ReadyResult, SequenceGate } from "./drain.ts";
 
-/** Settings the accumulator uses. */
-export interface AccumulatorOptions {
+/**
+ * Settings the accumulator uses; with those of ready and drain
+ * (`DrainOptions`: linger, ordering, and the compressor whose codec
+ * compresses off the event loop, which also starts on a full batch here).
+ */
+export interface AccumulatorOptions extends DrainOptions {
   batchSize: number;
-  lingerMs: number;
   retryBackoffMs: number;
   retryBackoffMaxMs: number;
   deliveryTimeoutMs: number;
   maxRequestSize: number;
-  adaptivePartitioning: boolean;
-  availabilityTimeoutMs: number;
-  /**
-   * Mute a partition while one of its batches is in flight (Java's
-   * `guaranteeMessageOrder`: `max.in.flight.requests.per.connection=1`).
-   */
-  guaranteeMessageOrder: boolean;
   /** Told of every record outcome (interceptors); shared by all batches. */
   listener?: RecordListener | null;
   /**
@@ -158,8 +154,12 @@ export class RecordAccumulator {
   /** Compression ratio per topic (null without compression); batches report to it when sealed. */
   readonly #estimator: CompressionRatioEstimator | null;
 
+  /** Wakes the sender when an asynchronous compression is done. */
+  readonly #onCompressed: () => void;
+
   constructor(options: AccumulatorOptions, pool: BufferPool) {
     this.#options = options;
+    this.#onCompressed = options.onCompressed ?? (() => {});
     this.#pool = pool;
     this.#estimator = options.compressed ? new CompressionRatioEstimator() : null;
     this.#drainer = new Drainer(options, this.#deques, (topic) => this.#sticky.get(topic));
@@ -221,6 +221,8 @@ export class RecordAccumulator {
           return this.#needsMemory;
         }
       }
+      // The full batch before it can be compressed now, off the loop, while this one fills.
+      if (last !== undefined && this.#options.compressor) last.compressAhead(this.#options.compressor, this.#onCompressed);
       batch = new ProducerBatch(topic, partition, slab, context.now);
       batch.listener = this.#options.listener ?? null;
       batch.estimator = this.#estimator;
@@ -300,7 +302,11 @@ export class RecordAccumulator {
   release(batch: ProducerBatch): void {
     this.#deques.find(batch.topic, batch.partition)?.unmute(batch);
     if (!this.#incomplete.delete(batch)) return;
-    if (batch.pooled) this.#pool.deallocate(batch.slab);
+    if (!batch.pooled) return;
+    // A compression still reading the slab (the batch expired meanwhile) gives it back when done.
+    const compressing = batch.compressing;
+    if (compressing === null) this.#pool.deallocate(batch.slab);
+    else void compressing.then(() => this.#pool.deallocate(batch.slab));
   }
 
   /**

@@ -33,6 +33,8 @@ export interface Compressor {
   /** Attribute bits of the codec (1 = gzip). */
   readonly codec: number;
   compress(records: Uint8Array): Uint8Array;
+  /** The same off the event loop, or null where the codec cannot (then `compress` runs at seal). */
+  compressAsync(records: Uint8Array): Promise<Uint8Array> | null;
 }
 
 /** The idempotence fields stamped on a batch at drain time. */
@@ -95,6 +97,20 @@ export class ProducerBatch {
   sequenceReset = false;
   /** Idempotence fields; `producerId < 0` without idempotence. Guards the sealed bytes. */
   identity: ProducerIdentity | null = null;
+  /**
+   * The records section compressed off the event loop (`compressAhead`),
+   * used by every seal; null until that compression is done, or without one.
+   * Set once, by the compression's completion.
+   */
+  #packed: Uint8Array | null = null;
+  /**
+   * The running asynchronous compression, which reads the slab: while set,
+   * the batch is not drained and its slab is not reused. Set by
+   * `compressAhead`, cleared by its completion.
+   */
+  #packing: Promise<void> | null = null;
+  /** Whether `compressAhead` started a compression (it does so once; set by it). */
+  #packStarted = false;
   /** Wire bytes from the last seal, and the identity they carry (reused on retry). */
   #sealed: Uint8Array | null = null;
   #sealedFor: ProducerIdentity | null = null;
@@ -131,6 +147,7 @@ export class ProducerBatch {
    */
   get estimatedSizeInBytes(): number {
     if (this.#sealed !== null) return this.#sealed.length;
+    if (this.#packed !== null) return BATCH_HEADER_SIZE + this.#packed.length;
     if (this.estimator === null) return this.#pos;
     const ratio = this.estimator.estimate(this.topic) * COMPRESSION_RATE_ESTIMATION_FACTOR;
     return BATCH_HEADER_SIZE + Math.ceil((this.#pos - BATCH_HEADER_SIZE) * Math.min(1, ratio));
@@ -194,6 +211,38 @@ export class ProducerBatch {
   }
 
   /**
+   * Starts compressing the records off the event loop if `compressor` can,
+   * closing the batch to appends; `done` is called when it finishes.
+   * Returns true while that compression runs (the batch must wait for it),
+   * false when the batch can be sealed now (compressed ahead, or to be
+   * compressed at seal). A failed asynchronous compression falls back to
+   * the synchronous one at seal, which reports the error if it fails too.
+   */
+  compressAhead(compressor: Compressor, done: () => void): boolean {
+    if (this.#packing !== null) return true;
+    if (this.#packStarted || this.#sealed !== null || this.recordCount === 0) return false;
+    const running = compressor.compressAsync(this.recordsSection());
+    if (running === null) return false;
+    this.#packStarted = true;
+    this.closed = true;
+    this.#packing = running.then(
+      (packed) => {
+        this.#packed = packed;
+      },
+      () => {},
+    ).finally(() => {
+      this.#packing = null;
+      done();
+    });
+    return true;
+  }
+
+  /** Resolves once no asynchronous compression reads the slab (null: none runs). */
+  get compressing(): Promise<void> | null {
+    return this.#packing;
+  }
+
+  /**
    * The batch as sent: header filled, records compressed if `compressor` is
    * given, CRC computed. Cached while the identity stays the same, so a retry
    * resends the same bytes.
@@ -206,7 +255,7 @@ export class ProducerBatch {
     if (compressor !== null) {
       // Always compressed, as Java does, even when it does not shrink: the
       // codec is what the user configured and what readers and metrics see.
-      const packed = compressor.compress(this.slab.subarray(BATCH_HEADER_SIZE, this.#pos));
+      const packed = this.#packed ?? compressor.compress(this.slab.subarray(BATCH_HEADER_SIZE, this.#pos));
       wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
       wire.set(packed, BATCH_HEADER_SIZE);
       attributes |= compressor.codec;

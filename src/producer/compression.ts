@@ -10,7 +10,7 @@
  * | gzip   | 1  | `node:zlib` | `gzip` from `@edgekafka/producer/codecs` (fflate) |
  * | snappy | 2  | the core's TypeScript (`src/codecs/snappy_*.ts`) | `snappy` from `@edgekafka/producer/codecs` |
  * | lz4    | 3  | the core's TypeScript (`src/codecs/lz4_*.ts`) | `lz4` from `@edgekafka/producer/codecs` |
- * | zstd   | 4  | `node:zlib` where it has zstd (not Node 20) | a zstd `Codec` of the user's |
+ * | zstd   | 4  | `node:zlib` where it has zstd, else the core's TypeScript (`src/codecs/zstd_*.ts`; Node 20) | `zstd` from `@edgekafka/producer/codecs` |
  *
  * The core itself holds no codec: a bundle that compresses nothing carries
  * none. A codec neither gives is a `ConfigError` at construction that names
@@ -111,6 +111,7 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
       if (codec === undefined) throw missingCodec(type, platform);
       return codec.compress(records, resolved);
     },
+    compressAsync: (records) => codecOf(type, platform, codecs)?.compressAsync?.(records, resolved) ?? null,
   };
 }
 
@@ -118,9 +119,7 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
 function missingCodec(type: Exclude<CompressionType, "none">, platform: Platform | undefined): ConfigError {
   const name = platform?.name ?? "none";
   const why = platform?.codecs?.missing?.[type] ?? `the platform "${name}" has no ${type} codec`;
-  const fix = type === "zstd"
-    ? `pass a zstd Codec in the "codecs" option, or use "lz4", "snappy" or "gzip"`
-    : `add it with import { ${type} } from "@edgekafka/producer/codecs" and the option codecs: { ${type} }`;
+  const fix = `add it with import { ${type} } from "@edgekafka/producer/codecs" and the option codecs: { ${type} }`;
   return new ConfigError("compression.type", `Compression codec "${type}" is not available: ${why}; ${fix}`);
 }
 

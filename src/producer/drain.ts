@@ -10,9 +10,11 @@
  */
 
 import type { Metadata } from "../metadata.ts";
-import type { ProducerBatch } from "./batch.ts";
+import type { Compressor, ProducerBatch } from "./batch.ts";
 import type { PartitionDeques } from "./partition_deque.ts";
 import type { StickyPartitioner } from "./partitioner.ts";
+
+const noop = () => {};
 
 /** How the accumulator asks idempotence/transactions about a partition. */
 export interface SequenceGate {
@@ -39,6 +41,10 @@ export interface DrainOptions {
   readonly availabilityTimeoutMs: number;
   /** Mute a drained batch's partition until it is answered (`max.in.flight.requests.per.connection=1`). */
   readonly guaranteeMessageOrder: boolean;
+  /** Compresses ready batches off the event loop when its codec can; they are drained once done. */
+  readonly compressor?: Compressor | null;
+  /** Called when such a compression is done (wakes the sender). */
+  readonly onCompressed?: () => void;
 }
 
 /**
@@ -153,6 +159,9 @@ export class Drainer {
       const first = dq?.first;
       if (first === undefined || dq!.muted) continue;
       if (this.#backingOff(first, metadata, now)) continue;
+      // Still compressing off the loop: the partition waits (its order is kept), the others go.
+      const compressor = this.#options.compressor;
+      if (compressor && first.compressAhead(compressor, this.#options.onCompressed ?? noop)) continue;
       const sealedSize = first.estimatedSizeInBytes;
       if (size + sealedSize > maxRequestSize && ready.length > 0) {
         // No room left in this request: the next drain starts here.

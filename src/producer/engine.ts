@@ -95,6 +95,8 @@ export class ProducerEngine {
       // As Java's guaranteeMessageOrder: one request in flight per connection means order is promised.
       guaranteeMessageOrder: config.maxInFlightRequestsPerConnection === 1,
       compressed: compressor !== null,
+      compressor,
+      onCompressed: () => this.#sender.wakeup(),
       listener: this.#interceptors.isEmpty ? null : (_b, _i, error, md) => this.#interceptors.onAcknowledgement(md, error),
     }, this.#pool);
     this.#client = new NetworkClient({

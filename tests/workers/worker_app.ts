@@ -62,7 +62,7 @@ interface ProduceBody {
   /** SASL_SSL to the TLS binding with these SCRAM credentials. */
   scram?: { mechanism: "SCRAM-SHA-256" | "SCRAM-SHA-512"; username: string; password: string };
   /** `compression.type`; with `codecs: true` the portable codecs of `@edgekafka/producer/codecs` are passed. */
-  compression?: "gzip" | "snappy" | "lz4";
+  compression?: "gzip" | "snappy" | "lz4" | "zstd";
   codecs?: boolean;
 }
 

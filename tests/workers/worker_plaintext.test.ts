@@ -3,7 +3,7 @@
  * through `cloudflare:sockets`, with the platform picked automatically
  * (`navigator.userAgent` is "Cloudflare-Workers") and batches checksummed by
  * the TypeScript CRC-32C (workerd refuses WebAssembly compiled from bytes);
- * kcat reads back exactly what was sent; gzip, snappy and lz4 from
+ * kcat reads back exactly what was sent; gzip, snappy, lz4 and zstd from
  * `@edgekafka/producer/codecs` land as such (Kafka's DumpLogSegments), and
  * without them the codec's absence is a `ConfigError` naming the import to
  * add. Failures are typed: a
@@ -87,7 +87,7 @@ describe("a Worker in workerd (plaintext)", () => {
     expect(error.message).toContain('Connection to "127.0.0.1:1" failed');
   }, 60_000);
 
-  test.each(["gzip", "snappy", "lz4"] as const)(
+  test.each(["gzip", "snappy", "lz4", "zstd"] as const)(
     "%s from @edgekafka/producer/codecs: kcat reads the records back and DumpLogSegments shows the codec on every batch",
     async (codec) => {
       const topic = createTopic(uniqueTopic(`workers-${codec}`), 1);

@@ -31,6 +31,8 @@ export interface CodecsReport {
   ok: boolean;
   runtime: string;
   codecs: Record<string, CodecOutcome>;
+  /** Where zstd came from: the runtime's `node:zlib`, or (without one there) the core's TypeScript. */
+  zstd?: "node:zlib" | "typescript";
   error?: string;
 }
 
@@ -67,6 +69,8 @@ const report: CodecsReport = { ok: false, runtime, codecs: {} };
 try {
   const args = parseArgs(g.Deno?.args ?? g.process!.argv.slice(2));
   if (!args.bootstrap || !args.topic) throw new Error("Usage: codecs.ts --bootstrap H:P --topic T");
+  const zlib = await import("node:zlib") as { zstdCompressSync?: unknown };
+  report.zstd = typeof zlib.zstdCompressSync === "function" ? "node:zlib" : "typescript";
   for (const [partition, codec] of CODECS.entries()) report.codecs[codec] = await produce(args.bootstrap, args.topic, partition, codec);
   report.ok = true;
 } catch (e) {

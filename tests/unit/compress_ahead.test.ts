@@ -1,0 +1,157 @@
+/**
+ * Compression off the event loop (issue 11): with a codec that has
+ * `compressAsync`, a batch is compressed as soon as it is full (when the
+ * next batch of its partition opens) or ready (drain), its partition waits
+ * until that is done while the others are drained, the seal uses the bytes
+ * compressed ahead, and a batch settled meanwhile gives its slab back only
+ * when the compression no longer reads it. Compressions are driven by hand
+ * here; tests/e2e/codecs.test.ts runs the real ones (node:zlib's gzip and
+ * zstd on the thread pool) on Bun, Deno and Node.
+ */
+
+import { describe, expect, test } from "bun:test";
+import { BufferPool } from "../../src/producer/buffer_pool.ts";
+import { RecordAccumulator } from "../../src/producer/accumulator.ts";
+import type { Compressor } from "../../src/producer/batch.ts";
+import { compressorFor, decompress } from "../../src/producer/compression.ts";
+import { portableCodecs } from "../../src/portable_codecs.ts";
+import { crc32c, crc32cReady } from "../../src/protocol/crc32c.ts";
+import { BATCH_HEADER_SIZE } from "../../src/protocol/record_batch.ts";
+import { accumulatorOptions, metadataWith, settlers } from "./support/producer.ts";
+
+const gzip = compressorFor("gzip", -1, undefined, portableCodecs)!;
+
+/** gzip whose asynchronous compressions wait until `finish()` (or `fail()`); counts the synchronous ones. */
+function handDriven() {
+  const pending: Array<{ resolve: () => void; reject: () => void }> = [];
+  let syncCalls = 0;
+  const compressor: Compressor = {
+    codec: gzip.codec,
+    compress: (records) => {
+      syncCalls++;
+      return gzip.compress(records);
+    },
+    compressAsync: (records) => {
+      const copy = records.slice();
+      return new Promise<Uint8Array>((resolve, reject) => {
+        pending.push({ resolve: () => resolve(gzip.compress(copy)), reject: () => reject(new Error("pool gone")) });
+      });
+    },
+  };
+  return {
+    compressor,
+    pending,
+    get syncCalls() {
+      return syncCalls;
+    },
+    async finishAll() {
+      for (const p of pending.splice(0)) p.resolve();
+      await new Promise((r) => setTimeout(r, 0));
+    },
+    async failAll() {
+      for (const p of pending.splice(0)) p.reject();
+      await new Promise((r) => setTimeout(r, 0));
+    },
+  };
+}
+
+const MB = 1_048_576;
+
+function setup(compressor: Compressor) {
+  let wakeups = 0;
+  const pool = new BufferPool(4 * MB, 1024);
+  const acc = new RecordAccumulator(
+    accumulatorOptions({ batchSize: 1024, compressed: true, compressor, onCompressed: () => wakeups++, lingerMs: 0 }),
+    pool,
+  );
+  const md = metadataWith({ t: [{ leader: 1 }, { leader: 1 }] }, 0);
+  const append = (partition: number, i: number) => {
+    const s = settlers();
+    const r = acc.append(
+      { topic: "t", partition, timestamp: 0, key: null, value: `record ${i} `.repeat(8), headers: null, resolve: s.resolve, reject: s.reject },
+      { now: 0, metadata: md, sticky: false, slab: null },
+    );
+    expect(r.kind).toBe("appended");
+    return r.kind === "appended" ? r : null!;
+  };
+  return { acc, md, pool, append, get wakeups() {
+    return wakeups;
+  } };
+}
+
+describe("compression ahead of the seal", () => {
+  test("a full batch starts compressing when the next opens; its partition waits, the other is drained", async () => {
+    await crc32cReady();
+    const h = handDriven();
+    const s = setup(h.compressor);
+    let i = 0;
+    while (!s.append(0, i++).newBatch || i === 1);
+    expect(h.pending.length).toBe(1); // partition 0's first batch, full
+    s.append(1, i++);
+    const first = s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1) ?? [];
+    // Partition 1's batch starts its compression in drain and waits too; partition 0's first batch is still running.
+    expect(first).toEqual([]);
+    expect(h.pending.length).toBe(2);
+    await h.finishAll();
+    expect(s.wakeups).toBe(2);
+    const drained = s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1) ?? [];
+    expect(drained.map((b) => b.partition).sort()).toEqual([0, 1]);
+    for (const b of drained) {
+      const wire = b.seal(h.compressor, crc32c);
+      expect(decompress(1, wire.subarray(BATCH_HEADER_SIZE), undefined, portableCodecs)).toEqual(b.recordsSection());
+      expect(b.estimatedSizeInBytes).toBe(wire.length);
+    }
+    expect(h.syncCalls).toBe(0);
+  });
+
+  test("order within a partition is kept: a later batch never goes before the one compressing", async () => {
+    await crc32cReady();
+    const h = handDriven();
+    const s = setup(h.compressor);
+    let i = 0;
+    let batches = 0;
+    while (batches < 3) if (s.append(0, i++).newBatch) batches++;
+    // Batches 1 and 2 are full and compressing; batch 3 is open. Nothing of partition 0 may go.
+    expect(s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1)).toBeUndefined();
+    await h.finishAll();
+    const one = s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1)!;
+    expect(one.length).toBe(1);
+    expect(one[0]!.recordsSection()[0]).toBeDefined();
+  });
+
+  test("a failed asynchronous compression falls back to the synchronous one at seal", async () => {
+    await crc32cReady();
+    const h = handDriven();
+    const s = setup(h.compressor);
+    s.append(0, 0);
+    expect(s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1)).toBeUndefined();
+    await h.failAll();
+    const [b] = s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1)!;
+    const wire = b!.seal(h.compressor, crc32c);
+    expect(h.syncCalls).toBe(1);
+    expect(decompress(1, wire.subarray(BATCH_HEADER_SIZE), undefined, portableCodecs)).toEqual(b!.recordsSection());
+  });
+
+  test("a batch released while compressing gives its slab back only after the compression", async () => {
+    await crc32cReady();
+    const h = handDriven();
+    const s = setup(h.compressor);
+    s.append(0, 0);
+    expect(s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1)).toBeUndefined();
+    const [expired] = s.acc.expiredBatches(200_000);
+    const before = s.pool.availableMemory;
+    expired!.fail(new Error("expired"));
+    s.acc.release(expired!);
+    expect(s.pool.availableMemory).toBe(before);
+    await h.finishAll();
+    expect(s.pool.availableMemory).toBeGreaterThan(before);
+  });
+
+  test("a codec without compressAsync compresses at seal, and the batch drains at once", async () => {
+    await crc32cReady();
+    const s = setup(gzip);
+    s.append(0, 0);
+    expect(s.acc.drain(s.md, [1], 64 * MB, 0, null).get(1)?.length).toBe(1);
+    expect(gzip.compressAsync(new Uint8Array(1))).toBeNull();
+  });
+});

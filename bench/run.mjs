@@ -175,6 +175,21 @@ function clusterState(cluster) {
   return { bootstrap: lines[at].slice(`${cluster}: bootstrap=`.length).trim().split(" ")[0], pid: Number(pid) };
 }
 
+/**
+ * Bytes the broker stores for `topic` (every partition's log size, as Kafka's LogDirsCommand reports
+ * them): with the record count, what a compressed record costs on disk, read independently of the client.
+ */
+function topicBytes(ctx, topic) {
+  const r = spawnSync("bash", [KAFKA_SH, "java", "org.apache.kafka.tools.LogDirsCommand", "--bootstrap-server", ctx.bootstrap, "--describe", "--topic-list", topic], {
+    cwd: ROOT, encoding: "utf8",
+  });
+  const json = r.stdout.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  if (r.status !== 0 || json === undefined) return null;
+  let bytes = 0;
+  for (const b of JSON.parse(json).brokers) for (const d of b.logDirs) for (const p of d.partitions) bytes += p.size;
+  return bytes;
+}
+
 function createTopic(cluster, topic) {
   const r = kafka(["--cluster", cluster, "topic", topic, String(COMMON.partitions), String(COMMON.replicationFactor)]);
   if (r.status !== 0) die(`could not create topic ${topic}:\n${r.stderr}`);
@@ -270,6 +285,10 @@ async function measure(ctx, client, w, round) {
     result.mbPerSec = Math.round(((records * w.recordSize) / seconds / 1048576) * 100) / 100;
     result.ok = !/error|fail/i.test(r.stderr);
     result.note = "records/s = records / process wall time (kcat reports no latency)";
+  }
+  if (result.ok && w.compression !== "none" && !w.secure) {
+    const bytes = topicBytes(ctx, topic);
+    result.bytesPerRecord = bytes === null ? null : Math.round((bytes / records) * 10) / 10;
   }
   if (!result.ok) {
     result.note = [result.note, `exit ${r.code}`, r.stderr.trim().split("\n").slice(-5).join(" | ")].filter(Boolean).join("; ");

@@ -23,6 +23,10 @@ export const WORKLOADS = [
   { id: "a-noidem", title: "(a) with idempotence off", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: false, compression: "none", edgekafkaOnly: true },
   // Issue 10: (a) against the secure cluster's SASL_SSL listener as alice (SCRAM-SHA-512; librdkafka: PLAIN, see SECURE).
   { id: "a-sasl", title: "(a) over SASL_SSL (SCRAM-SHA-512)", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "none", secure: true },
+  // Issue 11: (c) with each of the other codecs, against the Java producer and librdkafka (KafkaJS has only gzip built in).
+  { id: "c-snappy", title: "(c) 1M × 100 B, snappy", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "snappy", codecPeers: true },
+  { id: "c-lz4", title: "(c) 1M × 100 B, lz4", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "lz4", codecPeers: true },
+  { id: "c-zstd", title: "(c) 1M × 100 B, zstd", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "zstd", codecPeers: true },
 ];
 
 /**
@@ -163,8 +167,8 @@ export function workloadTitle(results, w) {
   return w.title.replace(/^\((\S+)\) \S+/, `($1) ${count}`);
 }
 
-/** Which clients run a workload (the secure one: edgekafka, Java and librdkafka's perf driver). */
+/** Which clients run a workload (the secure one and the other codecs': edgekafka, Java and librdkafka's perf driver). */
 export function clientsFor(w, clients) {
-  if (w.secure) return clients.filter((c) => c.family === "edgekafka" || c.id === "java" || c.id === "librdkafka");
+  if (w.secure || w.codecPeers) return clients.filter((c) => c.family === "edgekafka" || c.id === "java" || c.id === "librdkafka");
   return clients.filter((c) => !w.edgekafkaOnly || c.family === "edgekafka");
 }

@@ -9,7 +9,7 @@ export function median(xs) {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-const METRICS = ["recordsPerSec", "mbPerSec", "avgLatencyMs", "p50Ms", "p95Ms", "p99Ms", "p999Ms", "maxLatencyMs", "cpuSec", "peakRssMiB", "brokerCpuSec", "otherCpuSec", "wallSec"];
+const METRICS = ["recordsPerSec", "mbPerSec", "avgLatencyMs", "p50Ms", "p95Ms", "p99Ms", "p999Ms", "maxLatencyMs", "cpuSec", "peakRssMiB", "brokerCpuSec", "otherCpuSec", "wallSec", "bytesPerRecord"];
 
 /** Medians per (workload, client), the issue-5 goal, and the issue-3 and issue-4 comparisons. */
 export function summarize(results) {
@@ -145,6 +145,33 @@ export function resultsTable(results) {
   return lines.join("\n");
 }
 
+/**
+ * Issue 11: workload (c) with every codec, side by side: records/s and its ratio to librdkafka's, latency,
+ * CPU, and the bytes a record takes in the broker's log (LogDirsCommand ÷ records).
+ */
+export function codecTable(results) {
+  const s = results.summary;
+  const codecs = WORKLOADS.filter((w) => w.compression !== "none" && !w.secure && s.medians[w.id]);
+  if (codecs.length === 0) return null;
+  const lines = [
+    "| codec | client | records/s | × librdkafka | p50 ms | p99 ms | p99 ÷ (a) p99 | CPU s | stored bytes/record |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const w of codecs) {
+    const byClient = s.medians[w.id];
+    const rd = byClient.librdkafka?.recordsPerSec ?? null;
+    for (const c of CLIENTS) {
+      const m = byClient[c.id];
+      if (!m || c.id === "kcat") continue;
+      const ratio = rd && m.recordsPerSec ? `${(m.recordsPerSec / rd).toFixed(2)}×` : "–";
+      const aP99 = s.medians.a?.[c.id]?.p99Ms;
+      const vsA = aP99 && m.p99Ms !== null ? `${(m.p99Ms / aP99).toFixed(1)}×` : "–";
+      lines.push(`| ${w.compression} | ${label(c.id)} | ${fmtInt(m.recordsPerSec)} | ${ratio} | ${fmtInt(m.p50Ms)} | ${fmtInt(m.p99Ms)} | ${vsA} | ${fmt(m.cpuSec, 2)} | ${fmt(m.bytesPerRecord, 1)} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
 /** Issue 3: batch.size 64 KiB vs 16 KiB, and peak RSS against the idle baseline + buffer.memory. */
 export function issue3Table(results) {
   const i3 = results.summary.issue3;
@@ -275,6 +302,15 @@ export function markdown(results, svgName) {
     out.push("## Issue 5 goal: best edgekafka runtime ≥ Java producer and ≥ 3× KafkaJS on (a)");
     out.push("");
     out.push(goal);
+  }
+  const ct = codecTable(results);
+  if (ct) {
+    out.push("");
+    out.push("## Issue 11: every codec");
+    out.push("");
+    out.push("Workload (c) with each codec (payloads as Java's perf tool makes them: random uppercase letters). Stored bytes/record: the topic's log size after the run (Kafka's LogDirsCommand) ÷ records.");
+    out.push("");
+    out.push(ct);
   }
   const b = baselineTable(results);
   const i3 = issue3Table(results);

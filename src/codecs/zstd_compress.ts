@@ -11,8 +11,8 @@
  * smaller, else stored raw:
  *
  * - matches from a hash of 4 bytes, with a chain of earlier positions for
- *   levels above 1 (`2^(level − 1)` candidates, at most 256), the last
- *   offset tried first (it costs a repeat code), extended backwards;
+ *   levels above 1 (`2^(level − 1)` candidates, at most 16), the three
+ *   repeat offsets tried first (they cost a repeat code), extended backwards;
  * - literals Huffman-coded (`zstd_literals.ts`), sequences with the
  *   format's predefined FSE tables (`zstd_entropy.ts`).
  *
@@ -95,10 +95,14 @@ function writeFrameHeader(n: number, out: Uint8Array): { pos: number; window: nu
   return { pos, window: single ? n : MAX_WINDOW };
 }
 
-/** The level's chain depth: how many earlier positions with the same hash are tried. */
+/**
+ * The level's chain depth: how many earlier positions with the same hash
+ * are tried. More than 16 found nothing longer on record batches (level 9,
+ * 256 candidates: ×5.29 against ×5.30 at level 3) at a quarter of the speed.
+ */
 function depthOf(level: number): number {
   const l = level === 0 ? 3 : level;
-  return l <= 1 ? 1 : Math.min(256, 2 ** (l - 1));
+  return l <= 1 ? 1 : Math.min(16, 2 ** (l - 1));
 }
 
 /**

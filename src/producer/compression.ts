@@ -20,6 +20,7 @@
  */
 
 import { ConfigError } from "../errors.ts";
+import { UnsupportedVersionError } from "../protocol/api_error_classes.ts";
 import type { Codec, Platform, PlatformCodecs } from "../platform.ts";
 import type { Compressor } from "./batch.ts";
 
@@ -104,6 +105,8 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
   if (codecOf(type, platform, codecs) === undefined) throw missingCodec(type, platform);
   // Kafka's default gzip level is the zlib default, 6.
   const resolved = type === "gzip" && level < 0 ? 6 : level;
+  /** Asynchronous compressions of this compressor under way. */
+  let running = 0;
   return {
     codec: IDS[type],
     compress: (records) => {
@@ -111,9 +114,21 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
       if (codec === undefined) throw missingCodec(type, platform);
       return codec.compress(records, resolved);
     },
-    compressAsync: (records) => codecOf(type, platform, codecs)?.compressAsync?.(records, resolved) ?? null,
+    compressAsync: (records) => {
+      // At most one batch per core compresses off the loop; beyond that the batch is compressed at seal,
+      // on the loop, which slows appends down as synchronous compression does (otherwise sends would run
+      // ahead and fill buffer.memory with batches waiting for the thread pool, and latency with it).
+      if (running >= ASYNC_LIMIT) return null;
+      const started = codecOf(type, platform, codecs)?.compressAsync?.(records, resolved);
+      if (started === undefined) return null;
+      running++;
+      return started.finally(() => running--);
+    },
   };
 }
+
+/** How many batches of a producer may compress off the event loop at once: one per core (2 where unknown), at most 4. */
+const ASYNC_LIMIT = Math.max(1, Math.min(4, (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2));
 
 /** The `ConfigError` for a codec nobody provides: why the platform lacks it, and what to add. */
 function missingCodec(type: Exclude<CompressionType, "none">, platform: Platform | undefined): ConfigError {
@@ -140,4 +155,31 @@ export function decompress(codec: number, data: Uint8Array, platform?: Platform,
   const found = type === undefined ? undefined : codecOf(type, platform, codecs);
   if (found === undefined) throw new RangeError(`Compression codec ${codec} is not supported${type === undefined ? "" : ` here: no ${type} codec`}`);
   return found.decompress(data);
+}
+
+/** The first Produce version that may carry zstd batches (KIP-110: Kafka 2.1). */
+export const ZSTD_MIN_PRODUCE_VERSION = 7;
+
+/**
+ * The Produce `version` a request to `node` goes with, unless its batches
+ * are zstd and the broker is older than Kafka 2.1 (Produce below v7), which
+ * refuses them: then a non-retriable `UnsupportedVersionError` that says
+ * so, failing those batches instead of sending them to be refused.
+ *
+ * @example Usage
+ * ```ts
+ * import { CODEC_ZSTD, produceVersionFor } from "./compression.ts";
+ * console.assert(produceVersionFor({ codec: CODEC_ZSTD }, 9, 1) === 9);
+ * let refused = false;
+ * try { produceVersionFor({ codec: CODEC_ZSTD }, 6, 1); } catch { refused = true; }
+ * console.assert(refused);
+ * ```
+ */
+export function produceVersionFor(compressor: { readonly codec: number } | null, version: number, node: number): number {
+  if (compressor?.codec === CODEC_ZSTD && version < ZSTD_MIN_PRODUCE_VERSION) {
+    throw new UnsupportedVersionError(
+      `Broker ${node} speaks Produce up to v${version}; compression.type "zstd" needs Produce v${ZSTD_MIN_PRODUCE_VERSION} or later (Kafka 2.1+): use "lz4", "snappy" or "gzip" with this broker`,
+    );
+  }
+  return version;
 }

@@ -4,8 +4,7 @@
  * up, a response arrived, a connection opened, metadata came) or a deadline
  * passes (linger, retry backoff, delivery timeout, metadata age), and each
  * run does: metadata → producer id → ready → drain → expire → send one
- * Produce request per broker. Responses complete, retry, split or fail
- * batches (`responses.ts`).
+ * Produce request per broker; responses complete, retry, split or fail batches (`responses.ts`).
  *
  * @module
  */
@@ -20,6 +19,7 @@ import { Produce, type ProduceRequestTopic, type ProduceResponse } from "../prot
 import { apiError } from "../protocol/api_errors.ts";
 import { ErrorCode } from "../protocol/error_codes.ts";
 import type { ProducerBatch } from "./batch.ts";
+import { produceVersionFor } from "./compression.ts";
 import { InFlightBatches } from "./in_flight.ts";
 import { ResponseHandler } from "./responses.ts";
 import type { SenderContext } from "./sender_context.ts";
@@ -231,7 +231,7 @@ export class Sender {
       const request = { transactionalId: c.transactionalId, acks: c.acks, timeoutMs: c.requestTimeoutMs, topics: [...topics.values()] };
       // Through the client, which applies the response's throttle time to this connection.
       sent = c.client.send(nodeId, Produce, request, {
-        version: conn.version(Produce, cap),
+        version: produceVersionFor(c.compressor, conn.version(Produce, cap), nodeId),
         expectResponse: c.acks !== 0,
         // Header, ids and per-partition framing fit well within 64 bytes per batch.
         sizeHint: bytes + 64 * batches.length + 256 + (c.transactionalId?.length ?? 0) * 3,

@@ -155,3 +155,51 @@ describe("compression ahead of the seal", () => {
     expect(gzip.compressAsync(new Uint8Array(1))).toBeNull();
   });
 });
+
+describe("how many compress off the loop at once", () => {
+  test("one batch per core (2 where the runtime does not say, at most 4); beyond that compressAsync declines and the seal compresses", async () => {
+    const releases: Array<() => void> = [];
+    const slow = {
+      compress: (d: Uint8Array) => d.slice(),
+      decompress: (d: Uint8Array) => d.slice(),
+      compressAsync: (d: Uint8Array) => new Promise<Uint8Array>((resolve) => releases.push(() => resolve(d.slice()))),
+    };
+    const c = compressorFor("lz4", 9, undefined, { lz4: slow })!;
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 2;
+    const limit = Math.max(1, Math.min(4, cores));
+    const running = Array.from({ length: limit }, () => c.compressAsync(new Uint8Array(8)));
+    expect(running.every((p) => p !== null)).toBe(true);
+    expect(c.compressAsync(new Uint8Array(8))).toBeNull();
+    releases.shift()!();
+    await running[0];
+    expect(c.compressAsync(new Uint8Array(8))).not.toBeNull();
+  });
+});
+
+describe("zstd needs Produce v7", () => {
+  test("a broker below Kafka 2.1 gets no zstd batch: an UnsupportedVersionError that says why and what to use", async () => {
+    const { produceVersionFor, CODEC_ZSTD, CODEC_LZ4 } = await import("../../src/producer/compression.ts");
+    const { UnsupportedVersionError } = await import("../../src/protocol/api_error_classes.ts");
+    expect(produceVersionFor({ codec: CODEC_ZSTD }, 7, 1)).toBe(7);
+    expect(produceVersionFor({ codec: CODEC_LZ4 }, 3, 1)).toBe(3);
+    expect(produceVersionFor(null, 3, 1)).toBe(3);
+    expect(() => produceVersionFor({ codec: CODEC_ZSTD }, 6, 2)).toThrow(UnsupportedVersionError);
+    expect(() => produceVersionFor({ codec: CODEC_ZSTD }, 6, 2)).toThrow(
+      'Broker 2 speaks Produce up to v6; compression.type "zstd" needs Produce v7 or later (Kafka 2.1+): use "lz4", "snappy" or "gzip" with this broker',
+    );
+  });
+});
+
+describe("zstd against an old broker", () => {
+  test("the producer fails zstd sends with the UnsupportedVersionError instead of sending them to be refused", async () => {
+    const { MemoryCluster } = await import("./support/memory_cluster.ts");
+    const { Producer, UnsupportedVersionError } = await import("../../mod.ts");
+    const cluster = new MemoryCluster(1, { t: [1] }, 6);
+    const producer = new Producer({ bootstrapServers: cluster.bootstrap, connect: cluster.connect, compressionType: "zstd", enableIdempotence: false, retries: 0 });
+    const outcome = await producer.send({ topic: "t", value: "v" }).then(() => null, (e: unknown) => e);
+    await producer.close({ timeoutMs: 1000 });
+    expect(outcome).toBeInstanceOf(UnsupportedVersionError);
+    expect((outcome as Error).message).toContain('compression.type "zstd" needs Produce v7 or later');
+    expect(cluster.logs.get("t/0")).toEqual([]);
+  });
+});

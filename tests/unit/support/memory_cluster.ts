@@ -65,7 +65,11 @@ export class MemoryCluster {
   #answered: Array<() => void> = [];
 
   /** `topics` maps each topic to the leader of each partition (broker ids from 1). */
-  constructor(brokers: number, topics: Record<string, number[]>) {
+  /** The highest Produce version the brokers advertise (7; lower to play an old broker). */
+  readonly #produceMax: number;
+
+  constructor(brokers: number, topics: Record<string, number[]>, produceMax = 7) {
+    this.#produceMax = produceMax;
     this.#brokers = Array.from({ length: brokers }, (_, i) => ({ id: i + 1, port: 9092 + i, holding: false, held: [] }));
     for (const [topic, leaders] of Object.entries(topics)) {
       this.#topics.set(topic, leaders.length);
@@ -137,7 +141,7 @@ export class MemoryCluster {
   #serve(broker: FakeBroker, socket: MemorySocket, f: RequestFrame): void {
     if (socket.closed) return;
     if (f.apiKey === ApiVersions.key) {
-      socket.deliver(apiVersionsResponse(f.correlationId, f.apiVersion, [[0, 3, 7], [3, 0, 7], [18, 0, 4]]));
+      socket.deliver(apiVersionsResponse(f.correlationId, f.apiVersion, [[0, 3, this.#produceMax], [3, 0, 7], [18, 0, 4]]));
     } else if (f.apiKey === Metadata.key) {
       this.metadataRequests++;
       socket.deliver(this.#metadataResponse(f.correlationId));

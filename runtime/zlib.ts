@@ -12,9 +12,13 @@ import * as zlib from "node:zlib";
 import { lz4, snappy, zstd } from "../src/portable_codecs.ts";
 import type { PlatformCodecs } from "../src/platform.ts";
 import { asyncCodecsFor, codecsOf, type ZlibModule } from "./zlib_codecs.ts";
+import { CodecThread, threaded } from "./codec_thread.ts";
 
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
-const native = codecsOf(zlib as unknown as ZlibModule, asyncCodecsFor(g.Deno ? "deno" : g.Bun ? "bun" : "node"));
+const runtime = g.Deno ? "deno" : g.Bun ? "bun" : "node";
+const native = codecsOf(zlib as unknown as ZlibModule, asyncCodecsFor(runtime));
+/** The thread of the TypeScript codecs, on Node and Bun (see `./codec_thread.ts`; not on Deno). */
+const thread = runtime === "deno" ? null : new CodecThread();
 
 /**
  * The codecs this runtime's `node:zlib` provides, with the core's snappy
@@ -28,4 +32,9 @@ const native = codecsOf(zlib as unknown as ZlibModule, asyncCodecsFor(g.Deno ? "
  * console.assert(zlibCodecs.lz4 !== undefined && zlibCodecs.snappy !== undefined && zlibCodecs.zstd !== undefined);
  * ```
  */
-export const zlibCodecs: PlatformCodecs = Object.freeze({ snappy, lz4, gzip: native.gzip, zstd: native.zstd ?? zstd });
+export const zlibCodecs: PlatformCodecs = Object.freeze({
+  snappy: thread === null ? snappy : threaded(snappy, "snappy", thread),
+  lz4: thread === null ? lz4 : threaded(lz4, "lz4", thread),
+  gzip: native.gzip,
+  zstd: native.zstd ?? (thread === null ? zstd : threaded(zstd, "zstd", thread)),
+});

@@ -123,6 +123,7 @@ int main(int argc, char **argv) {
         const char *bootstrap = NULL, *topic = NULL;
         long num_records = -1;
         int record_size = -1;
+        double throughput = -1; /* records/s, as Java's --throughput; -1: as fast as it goes */
         char err[512];
         if (argc == 2 && !strcmp(argv[1], "--version")) {
                 printf("librdkafka %s\n", rd_kafka_version_str());
@@ -136,6 +137,7 @@ int main(int argc, char **argv) {
                 else if (!strcmp(a, "--topic")) topic = v;
                 else if (!strcmp(a, "--num-records")) num_records = atol(v);
                 else if (!strcmp(a, "--record-size")) record_size = atoi(v);
+                else if (!strcmp(a, "--throughput")) throughput = atof(v);
                 else if (!strcmp(a, "-X")) {
                         char kv[512];
                         snprintf(kv, sizeof kv, "%s", v);
@@ -143,7 +145,7 @@ int main(int argc, char **argv) {
                         if (!eq) die("-X needs key=value");
                         *eq = 0;
                         if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) die(err);
-                } else die("unknown option (usage: --bootstrap-server B --topic T --num-records N --record-size S [-X k=v]...)");
+                } else die("unknown option (usage: --bootstrap-server B --topic T --num-records N --record-size S [--throughput R] [-X k=v]...)");
                 i++;
         }
         if (!bootstrap || !topic || num_records <= 0 || record_size <= 0)
@@ -158,7 +160,13 @@ int main(int argc, char **argv) {
         char *payload = malloc((size_t)record_size);
 
         stats_init(num_records);
+        int64_t started = now_ms();
         for (long i = 0; i < num_records; i++) {
+                /* Java's ThroughputThrottler: when ahead of i / throughput, wait (serving delivery reports). */
+                if (throughput > 0) {
+                        int64_t due = started + (int64_t)(i * 1000.0 / throughput);
+                        while (now_ms() < due) rd_kafka_poll(rk, (int)(due - now_ms()));
+                }
                 for (int j = 0; j < record_size; j++) payload[j] = (char)next_letter();
                 int64_t send_start = now_ms();
                 while (rd_kafka_produce(rkt, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, payload, (size_t)record_size,

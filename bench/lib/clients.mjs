@@ -27,6 +27,8 @@ export const WORKLOADS = [
   { id: "c-snappy", title: "(c) 1M × 100 B, snappy", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "snappy", codecPeers: true },
   { id: "c-lz4", title: "(c) 1M × 100 B, lz4", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "lz4", codecPeers: true },
   { id: "c-zstd", title: "(c) 1M × 100 B, zstd", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "zstd", codecPeers: true },
+  // Issue 13: latency at moderate load, every client paced to 100,000 records/s (Java's --throughput).
+  { id: "a-100k", title: "(a) at 100,000 records/s", records: 1_000_000, quickRecords: 200_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "none", throughput: 100_000, codecPeers: true },
 ];
 
 /**
@@ -86,7 +88,7 @@ function rdkafkaProps(ctx, w) {
 function perfToolArgs(ctx, w, topic, records) {
   return [
     "--topic", topic, "--num-records", String(records), "--record-size", String(w.recordSize),
-    "--throughput", String(COMMON.throughput),
+    "--throughput", String(w.throughput ?? COMMON.throughput),
     // The security settings in a properties file (ctx.secure.propsFile, SECURE.javaProps): a JAAS text has "=" in it,
     // which --command-property refuses, in ProducerPerformance as in ours.
     ...(w.secure ? ["--command-config", ctx.secure.propsFile] : []),
@@ -137,7 +139,8 @@ export const CLIENTS = [
       cmd: join(ctx.outDir, "rdkafka_perf"),
       args: [
         "--bootstrap-server", bootstrapOf(ctx, w), "--topic", topic, "--num-records", String(n),
-        "--record-size", String(w.recordSize), ...rdkafkaProps(ctx, w).flatMap((p) => ["-X", p]),
+        "--record-size", String(w.recordSize), ...(w.throughput ? ["--throughput", String(w.throughput)] : []),
+        ...rdkafkaProps(ctx, w).flatMap((p) => ["-X", p]),
       ],
     }),
   },

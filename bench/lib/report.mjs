@@ -172,6 +172,19 @@ export function codecTable(results) {
   return lines.join("\n");
 }
 
+/** Issue 13: latency at moderate load: every client paced to the same rate. */
+export function latencyTable(results) {
+  const byClient = results.summary.medians["a-100k"];
+  if (!byClient) return null;
+  const lines = ["| client | records/s | p50 ms | p95 ms | p99 ms | p99.9 ms | max ms | CPU s |", "|---|---:|---:|---:|---:|---:|---:|---:|"];
+  for (const c of CLIENTS) {
+    const m = byClient[c.id];
+    if (!m) continue;
+    lines.push(`| ${label(c.id)} | ${fmtInt(m.recordsPerSec)} | ${fmtInt(m.p50Ms)} | ${fmtInt(m.p95Ms)} | ${fmtInt(m.p99Ms)} | ${fmtInt(m.p999Ms)} | ${fmtInt(m.maxLatencyMs)} | ${fmt(m.cpuSec, 2)} |`);
+  }
+  return lines.join("\n");
+}
+
 /** Issue 3: batch.size 64 KiB vs 16 KiB, and peak RSS against the idle baseline + buffer.memory. */
 export function issue3Table(results) {
   const i3 = results.summary.issue3;
@@ -311,6 +324,15 @@ export function markdown(results, svgName) {
     out.push("Workload (c) with each codec (payloads as Java's perf tool makes them: random uppercase letters). Stored bytes/record: the topic's log size after the run (Kafka's LogDirsCommand) ÷ records.");
     out.push("");
     out.push(ct);
+  }
+  const lt = latencyTable(results);
+  if (lt) {
+    out.push("");
+    out.push("## Issue 13: latency at 100,000 records/s");
+    out.push("");
+    out.push("Workload (a) with every client paced to 100,000 records/s (`--throughput 100000`; rdkafka_perf paces as Java's ThroughputThrottler). Latency per record, send to acknowledgement:");
+    out.push("");
+    out.push(lt);
   }
   const b = baselineTable(results);
   const i3 = issue3Table(results);

@@ -281,7 +281,7 @@ function settingsText(results) {
     `- Broker: Apache Kafka ${v.kafkaBroker}, single node (KRaft, combined broker+controller) from tests/kafka/kafka.sh, 512 MiB heap, loopback; a fresh topic with ${COMMON.partitions} partitions (RF ${COMMON.replicationFactor}) per run.`,
     `- Runtimes: Bun ${v.bun}, Deno ${v.deno?.replace(/^deno /, "").replace(/ \(.*/, "")}, Node ${v.node}; ${v.java?.replace(/^openjdk version "([^"]+)".*/, "OpenJDK $1") ?? "Java ?"}. edgekafka ${v.edgekafka} at ${v.git?.commit?.slice(0, 10) ?? "?"}${v.git?.dirty ? " (with local changes)" : ""}.`,
     `- Peers: Java producer = ProducerPerformance from kafka-tools ${v.kafkaTools} (kafka-clients ${v.kafkaTools}), JVM options of kafka-producer-perf-test.sh; librdkafka ${v.librdkafka?.version ?? v.librdkafka ?? "–"} (Debian's ${v.librdkafka?.debianPackage ?? "librdkafka1"}) through bench/rdkafka_perf.c${v.kcat ? ` and kcat ${v.kcat.replace(/ \(.*/, "")}` : ""}; KafkaJS ${v.kafkajs ?? "–"} on Node; @platformatic/kafka ${v.platformaticKafka ?? "–"} on Bun (it requires Node ≥ 22.22).`,
-    `- Settings: acks=all, linger.ms=5, batch.size=64 KiB (16 KiB where said), buffer.memory=32 MiB, idempotence on (where the client has it), compression none or gzip, unthrottled; ${results.runsPerPair} run(s) per client and workload, medians shown (records/s also with min–max of the runs).`,
+    `- Settings: acks=all, linger.ms=5, batch.size=64 KiB (16 KiB where said), buffer.memory=32 MiB, idempotence on (where the client has it), compression none unless the workload names a codec, unthrottled unless it names a rate; ${results.runsPerPair} run(s) per client and workload, medians shown (records/s also with min–max of the runs).`,
   ].join("\n");
 }
 

@@ -14,7 +14,7 @@
  *   levels above 1 (`2^(level − 1)` candidates, at most 16), the three
  *   repeat offsets tried first (they cost a repeat code), extended backwards;
  * - literals Huffman-coded (`zstd_literals.ts`), sequences with the
- *   format's predefined FSE tables (`zstd_entropy.ts`).
+ *   the cheapest FSE tables (`zstd_sequences.ts`).
  *
  * It compresses less than the zstd library at the same level (no lazy
  * matching, no per-block FSE tables); the README's codec table has ratios
@@ -23,7 +23,8 @@
  * @module
  */
 
-import { MAX_OFFSET_CODE, type Sequences, writeSequences } from "./zstd_entropy.ts";
+import { MAX_OFFSET_CODE } from "./zstd_entropy.ts";
+import { type Sequences, writeSequences } from "./zstd_sequences.ts";
 import { writeLiterals } from "./zstd_literals.ts";
 
 const MAGIC = [0x28, 0xb5, 0x2f, 0xfd];

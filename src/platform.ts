@@ -38,6 +38,13 @@ export interface Codec {
    * batches are compressed synchronously when sent.
    */
   compressAsync?(data: Uint8Array, level: number): Promise<Uint8Array>;
+  /**
+   * The smallest batch (records section, bytes) worth `compressAsync`:
+   * smaller ones compress synchronously, where the hand-off to the other
+   * thread costs more than compressing on the loop (0 or absent: every
+   * batch goes off the loop).
+   */
+  readonly compressAsyncMinBytes?: number;
 }
 
 /**

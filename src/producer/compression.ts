@@ -119,7 +119,9 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
       // on the loop, which slows appends down as synchronous compression does (otherwise sends would run
       // ahead and fill buffer.memory with batches waiting for the thread pool, and latency with it).
       if (running >= ASYNC_LIMIT) return null;
-      const started = codecOf(type, platform, codecs)?.compressAsync?.(records, resolved);
+      const codec = codecOf(type, platform, codecs);
+      if (records.length < (codec?.compressAsyncMinBytes ?? 0)) return null;
+      const started = codec?.compressAsync?.(records, resolved);
       if (started === undefined) return null;
       running++;
       return started.finally(() => running--);

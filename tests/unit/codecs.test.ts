@@ -12,8 +12,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { lz4FrameCompress, lz4FrameDecompress, LZ4_LEVELS } from "../../src/codecs/lz4_frame.ts";
-import { decompressBlock } from "../../src/codecs/lz4_block.ts";
-import { snappyDecompress } from "../../src/codecs/snappy_block.ts";
+import { compressBlock, decompressBlock, lz4BlockBound } from "../../src/codecs/lz4_block.ts";
+import { snappyBound, snappyCompress, snappyDecompress } from "../../src/codecs/snappy_block.ts";
 import { xerialCompress, xerialDecompress } from "../../src/codecs/snappy_xerial.ts";
 import { xxhash32 } from "../../src/codecs/xxhash32.ts";
 import { codecCases } from "./support/codec_cases.ts";
@@ -155,5 +155,61 @@ describe("snappy", () => {
   test("rejects a copy before the start and a wrong length", () => {
     expect(() => snappyDecompress(Uint8Array.of(6, 0x00, 0x61, 0x01, 0x02))).toThrow("offset 2");
     expect(() => snappyDecompress(Uint8Array.of(3, 0x00, 0x61))).toThrow("header says 3");
+  });
+});
+
+/** Seeded letters (as the perf tool's payloads): matches are rare, so the finders' skipping is exercised. */
+function letters(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    out[i] = 65 + ((seed >>> 8) % 26);
+  }
+  return out;
+}
+
+/** A 64 KiB block (the largest of Kafka's frames) whose end repeats its start: matches at offsets near 65535. */
+function farMatches(): Uint8Array {
+  const block = letters(65536, 7);
+  block.copyWithin(65536 - 300, 0, 300);
+  return block;
+}
+
+describe("the match finders' 16-bit tables", () => {
+  test("lz4: a full 64 KiB block with matches ~65 KiB back, and its first bytes repeated, round-trips", () => {
+    const block = farMatches();
+    const dst = new Uint8Array(lz4BlockBound(block.length));
+    const end = compressBlock(block, dst, { start: 0, end: block.length, out: 0, attempts: 0 });
+    expect(end).toBeLessThan(block.length); // the 300 repeated bytes became a match
+    expect(decompressBlock(dst.subarray(0, end), 65536)).toEqual(block);
+  });
+
+  test("lz4: a block after a larger one (stale table entries) and one above 64 KiB round-trip", () => {
+    const big = letters(70_000, 3);
+    big.copyWithin(60_000, 1000, 9000);
+    for (const [data, start, stop] of [[farMatches(), 0, 65536], [letters(5000, 9), 100, 4900], [big, 0, big.length]] as const) {
+      const dst = new Uint8Array(lz4BlockBound(stop - start));
+      const end = compressBlock(data, dst, { start, end: stop, out: 0, attempts: 0 });
+      expect(decompressBlock(dst.subarray(0, end), stop - start)).toEqual(data.subarray(start, stop));
+    }
+  });
+
+  test("snappy: a 64 KiB fragment with far matches, a small one after it, and record-like input round-trip", () => {
+    const records = new Uint8Array(40_000);
+    for (let pos = 0, i = 0; pos + 108 <= records.length; pos += 108, i++) {
+      records.set([0xd8, 0x01, 0, i % 3, i & 0x7f, 1, 0xc8, 1], pos);
+      records.set(letters(100, i % 50), pos + 8);
+    }
+    for (const data of [farMatches(), letters(700, 5), records]) {
+      const dst = new Uint8Array(snappyBound(data.length));
+      const end = snappyCompress(data, dst, { start: 0, end: data.length, out: 0 });
+      expect(end).toBeLessThanOrEqual(snappyBound(data.length));
+      expect(snappyDecompress(dst.subarray(0, end))).toEqual(data);
+    }
+    // Records repeating within 32 KiB (50 distinct values) compress; incompressible input grows by little.
+    const packed = xerialCompress(records);
+    expect(packed.length).toBeLessThan(records.length / 2);
+    const random = letters(32768, 11);
+    expect(xerialCompress(random).length).toBeLessThan(random.length + 64);
   });
 });

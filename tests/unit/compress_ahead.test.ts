@@ -176,6 +176,38 @@ describe("how many compress off the loop at once", () => {
   });
 });
 
+describe("batches too small for the hand-off", () => {
+  test("below the codec's compressAsyncMinBytes compressAsync declines (the seal compresses); from it on the batch goes", async () => {
+    let started = 0;
+    const codec = {
+      compress: (d: Uint8Array) => d.slice(),
+      decompress: (d: Uint8Array) => d.slice(),
+      compressAsync: (d: Uint8Array) => {
+        started++;
+        return Promise.resolve(d.slice());
+      },
+      compressAsyncMinBytes: 1000,
+    };
+    const c = compressorFor("snappy", 0, undefined, { snappy: codec })!;
+    expect(c.compressAsync(new Uint8Array(999))).toBeNull();
+    expect(started).toBe(0);
+    const running = c.compressAsync(new Uint8Array(1000));
+    expect(running).not.toBeNull();
+    expect((await running!).length).toBe(1000);
+    expect(started).toBe(1);
+  });
+
+  test("the thread's codecs: snappy and lz4 only for batches of about 1 ms of loop time, zstd always", async () => {
+    const { threaded, CodecThread } = await import("../../runtime/codec_thread.ts");
+    const { lz4, snappy, zstd } = await import("@edgekafka/producer/codecs");
+    const thread = new CodecThread();
+    expect(threaded(snappy, "snappy", thread).compressAsyncMinBytes).toBe(512 * 1024);
+    expect(threaded(lz4, "lz4", thread).compressAsyncMinBytes).toBe(256 * 1024);
+    expect(threaded(zstd, "zstd", thread).compressAsyncMinBytes).toBe(0);
+    await thread.close();
+  });
+});
+
 describe("zstd needs Produce v7", () => {
   test("a broker below Kafka 2.1 gets no zstd batch: an UnsupportedVersionError that says why and what to use", async () => {
     const { produceVersionFor, CODEC_ZSTD, CODEC_LZ4 } = await import("../../src/producer/compression.ts");

@@ -5,7 +5,7 @@
 //   npm run bench                          # full run: 3 runs of every client × workload, ~20 min
 //   npm run bench -- --quick               # 1 run, 1/10 of the records (results go to bench/out/results/)
 //   npm run bench -- --only bun,java       # some clients (ids: bun deno node java librdkafka kcat kafkajs platformatic)
-//   npm run bench -- --workloads a,c       # some workloads (a b c a-16k a-noidem a-sasl; a-sasl starts the secure cluster)
+//   npm run bench -- --workloads a,c       # some workloads (a b c a-16k a-noidem a-sasl c-snappy c-lz4 c-zstd a-100k d d-naive; a-sasl starts the secure cluster)
 //   npm run bench -- --runs 5
 //   npm run bench -- --report bench/results/2025-01-01.json   # only rewrite the .md and .svg of a result
 //

@@ -29,6 +29,10 @@ export const WORKLOADS = [
   { id: "c-zstd", title: "(c) 1M × 100 B, zstd", records: 1_000_000, quickRecords: 100_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "zstd", codecPeers: true },
   // Issue 13: latency at moderate load, every client paced to 100,000 records/s (Java's --throughput).
   { id: "a-100k", title: "(a) at 100,000 records/s", records: 1_000_000, quickRecords: 200_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "none", throughput: 100_000, codecPeers: true },
+  // Issue 13: (d) 10M records through the backpressure API (the perf tool awaits producer.ready() while bufferFull);
+  // (d′) the naive loop of send() calls, no backpressure (bench/naive_loop.mjs). Memory is the point of both.
+  { id: "d", title: "(d) 10M × 100 B, backpressure API", records: 10_000_000, quickRecords: 1_000_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "none", edgekafkaOnly: true },
+  { id: "d-naive", title: "(d′) 3M × 100 B, naive send() loop", records: 3_000_000, quickRecords: 300_000, recordSize: 100, batchSize: 65536, idempotence: true, compression: "none", edgekafkaOnly: true, naive: true },
 ];
 
 /**
@@ -96,6 +100,14 @@ function perfToolArgs(ctx, w, topic, records) {
   ];
 }
 
+/** bench/naive_loop.mjs and its arguments: the perf tool's settings as properties. */
+function naiveArgs(ctx, w, topic, records) {
+  return [
+    "bench/naive_loop.mjs", "--bootstrap-server", ctx.bootstrap, "--topic", topic, "--num-records", String(records),
+    "--record-size", String(w.recordSize), "--props", ...javaProps(ctx, w).filter((p) => !p.startsWith("bootstrap.servers=")),
+  ];
+}
+
 function driverArgs(ctx, w, topic, records) {
   return [
     "--bootstrap-server", ctx.bootstrap, "--topic", topic, "--num-records", String(records),
@@ -112,18 +124,21 @@ function driverArgs(ctx, w, topic, records) {
 export const CLIENTS = [
   {
     id: "bun", label: "edgekafka · Bun", family: "edgekafka", runtime: "bun", latency: true,
-    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.bun, args: ["cli/producer_perf.ts", ...perfToolArgs(ctx, w, topic, n)] }),
+    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.bun, args: w.naive ? naiveArgs(ctx, w, topic, n) : ["cli/producer_perf.ts", ...perfToolArgs(ctx, w, topic, n)] }),
   },
   {
     id: "deno", label: "edgekafka · Deno", family: "edgekafka", runtime: "deno", latency: true,
     command: (ctx, w, topic, n) => ({
       cmd: ctx.paths.deno,
-      args: ["run", "--no-lock", "--allow-net", "--allow-read", "cli/producer_perf.ts", ...perfToolArgs(ctx, w, topic, n)],
+      args: ["run", "--no-lock", "--allow-net", "--allow-read", ...(w.naive ? ["--allow-env", ...naiveArgs(ctx, w, topic, n)] : ["cli/producer_perf.ts", ...perfToolArgs(ctx, w, topic, n)])],
     }),
   },
   {
     id: "node", label: "edgekafka · Node", family: "edgekafka", runtime: "node", latency: true,
-    command: (ctx, w, topic, n) => ({ cmd: ctx.paths.node, args: [join(ctx.outDir, "dist/cli/producer_perf.js"), ...perfToolArgs(ctx, w, topic, n)] }),
+    command: (ctx, w, topic, n) => ({
+      cmd: ctx.paths.node,
+      args: w.naive ? [...naiveArgs(ctx, w, topic, n), "--root", join(ctx.outDir, "dist")] : [join(ctx.outDir, "dist/cli/producer_perf.js"), ...perfToolArgs(ctx, w, topic, n)],
+    }),
   },
   {
     id: "java", label: "Java producer", family: "java", latency: true,

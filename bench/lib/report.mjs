@@ -1,5 +1,6 @@
 // Medians and the Markdown report of a benchmark result (bench/results/<date>.json).
 import { CLIENTS, COMMON, WORKLOADS, workloadTitle } from "./clients.mjs";
+import { issue13Section } from "./report_issue13.mjs";
 
 /** Median of the numbers in `xs` (null for none). */
 export function median(xs) {
@@ -334,6 +335,8 @@ export function markdown(results, svgName) {
     out.push("");
     out.push(lt);
   }
+  const i13 = issue13Section(results);
+  if (i13) out.push("", i13);
   const b = baselineTable(results);
   const i3 = issue3Table(results);
   if (i3 || b) {

@@ -5,7 +5,8 @@
 //
 // — so records that find no room in buffer.memory wait in the producer's queue. What that costs in
 // memory is the point (npm run bench reports the process's peak RSS); it prints the perf tool's final
-// line so the bench reads it like the others. Payloads: 1000 × record-size random uppercase letters.
+// line so the bench reads it like the others. Payloads: 1000 × record-size random uppercase letters
+// (the perf tool's generator).
 // Latency is sampled (every 100th record gets its own callback; the rest share one).
 //
 //   bun  bench/naive_loop.mjs --bootstrap-server H:P --topic T --num-records N --record-size S [--props k=v ...]
@@ -29,13 +30,12 @@ const n = Number(opt["num-records"]);
 const size = Number(opt["record-size"]);
 const topic = opt.topic;
 
-let seed = 42;
+// The letters of Java's perf tool (SplittableRandom(0)), as the other clients' payloads.
+const { JavaSplittableRandom } = await import(`${opt.root}/cli/tools/random.${isNode ? "js" : "ts"}`);
+const random = new JavaSplittableRandom();
 const payloads = Array.from({ length: 1000 }, () => {
   const p = new Uint8Array(size);
-  for (let j = 0; j < size; j++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    p[j] = 65 + ((seed >>> 8) % 26);
-  }
+  random.fillLetters(p);
   return p;
 });
 

@@ -18,6 +18,7 @@
  */
 
 import { Worker } from "node:worker_threads";
+import { JavaSplittableRandom } from "../../cli/tools/random.ts";
 import { RecordWriter } from "../../src/protocol/record_batch.ts";
 import { type Filled, MiniSender, SLAB } from "./sender.ts";
 
@@ -79,14 +80,11 @@ if (threads === 2) {
   close = () => sender.close();
 }
 
-// The payloads: 1000 × `size` random uppercase letters, as the perf tools' payloads.
-let seed = 42;
+// The payloads: 1000 × `size` random uppercase letters from the perf tool's generator (Java's SplittableRandom(0)).
+const random = new JavaSplittableRandom();
 const payloads = Array.from({ length: 1000 }, () => {
   const p = new Uint8Array(size);
-  for (let j = 0; j < size; j++) {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    p[j] = 65 + ((seed >>> 8) % 26);
-  }
+  random.fillLetters(p);
   return p;
 });
 

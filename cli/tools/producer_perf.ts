@@ -147,7 +147,8 @@ class PerfRun {
     const timer = this.#bar === null ? null : setInterval(() => this.#bar!.update(this.#sent, this.#acked, this.#failed), 200);
     try {
       if (this.#txn !== null) await this.#txn.initTransactions();
-      const payloads = new PayloadGenerator(c.payload);
+      // One payload buffer refilled per record, as Java's tool: send() copies the value before it returns.
+      const payloads = new PayloadGenerator(c.payload, { reuse: true });
       if (c.warmupRecords > 0) {
         out(`Warmup first ${c.warmupRecords} records. Steady state results will print after the complete test summary.\n`);
       }

@@ -53,11 +53,40 @@ export interface FrameHeader {
  */
 export function encodeFrame<Req>(api: Api<Req, unknown>, request: Req, header: FrameHeader): Uint8Array {
   const w = new Writer(header.sizeHint);
-  w.reserve(4);
-  writeRequestHeader(w, api, header.version, header.correlationId, header.clientId);
-  api.encode(w, header.version, request);
-  w.setInt32At(0, w.length - 4);
+  appendFrame(w, api, request, header);
   return w.bytes();
+}
+
+/**
+ * Appends one request frame to `w` after what it holds (frames back to
+ * back are what a connection writes in one go). If encoding throws, `w` is
+ * left as it was and the error is rethrown.
+ *
+ * @example Two frames in one writer
+ * ```ts
+ * import { appendFrame } from "./framing.ts";
+ * import { ApiVersions } from "../protocol/api_versions.ts";
+ * import { Writer } from "../protocol/writer.ts";
+ * const w = new Writer();
+ * const request = { clientSoftwareName: "a", clientSoftwareVersion: "1" };
+ * appendFrame(w, ApiVersions, request, { version: 3, correlationId: 1, clientId: null, sizeHint: 64 });
+ * const first = w.length;
+ * appendFrame(w, ApiVersions, request, { version: 3, correlationId: 2, clientId: null, sizeHint: 64 });
+ * console.assert(w.length === 2 * first);
+ * ```
+ */
+export function appendFrame<Req>(w: Writer, api: Api<Req, unknown>, request: Req, header: FrameHeader): void {
+  const start = w.length;
+  try {
+    w.ensure(header.sizeHint);
+    w.reserve(4);
+    writeRequestHeader(w, api, header.version, header.correlationId, header.clientId);
+    api.encode(w, header.version, request);
+  } catch (error) {
+    w.truncate(start);
+    throw error;
+  }
+  w.setInt32At(start, w.length - start - 4);
 }
 
 /** How a {@linkcode FrameReader} reports. */

@@ -70,9 +70,21 @@ export class Writer {
     return this.#pos;
   }
 
+  /** Bytes allocated (what {@linkcode Writer.reset} keeps). */
+  get capacity(): number {
+    return this.#buf.length;
+  }
+
   /** Forgets what was written, keeping the memory. */
   reset(): this {
     this.#pos = 0;
+    return this;
+  }
+
+  /** Forgets what was written after `length` bytes (a position this writer reached). */
+  truncate(length: number): this {
+    if (!(length >= 0 && length <= this.#pos)) throw new RangeError(`Cannot truncate ${this.#pos} bytes to ${length}`);
+    this.#pos = length;
     return this;
   }
 

@@ -89,6 +89,15 @@ const Echo: Api<{ n: number }, { n: number }> = {
     return { n };
   },
 };
+/** Echo whose encoder can fail after writing part of the body (`fail`). */
+const Fragile: Api<{ n: number; fail?: boolean }, { n: number }> = {
+  ...Echo,
+  encode(w, version, req) {
+    w.int32(req.n);
+    if (req.fail === true) throw new RangeError(`Field 2 of ${req.n} cannot be encoded`);
+    w.tags(version >= 1);
+  },
+};
 /** An Echo v1 response frame (response header v1). */
 const echoResponse = (correlationId: number, n: number) => response(correlationId, (w) => void w.int32(n).uvarint(0), true);
 
@@ -147,7 +156,10 @@ function rejectedWith<E>(o: Outcome<unknown>, type: new (...a: never[]) => E): E
 
 afterEach(() => {
   for (const c of connections.splice(0)) c.close();
-  for (const s of sockets.splice(0)) expect(s.thrownFromOnData).toEqual([]);
+  for (const s of sockets.splice(0)) {
+    expect(s.thrownFromOnData).toEqual([]);
+    expect(s.changedWhileWriting).toEqual([]);
+  }
 });
 
 // ---------------------------------------------------------------- negotiation
@@ -444,6 +456,49 @@ describe("coalesced writes", () => {
     expect(hex(writes[1]!)).toBe(hex(concat(frames.slice(1).map((f) => f.raw))));
     o.socket.deliver(concat(frames.map((f, i) => echoResponse(f.correlationId, i + 1))));
     expect(await within(Promise.all(promises), 1000, "responses")).toEqual([1, 2, 3, 4, 5].map((n) => ({ n })));
+  });
+
+  test("frames sent during a held write never change the bytes being written, over many rounds", async () => {
+    const o = await open();
+    const before = o.socket.writes.length;
+    const all: Array<Promise<{ n: number }>> = [];
+    const sent: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      o.socket.holdWrites();
+      // Rounds of different sizes, so the frames' buffer is reused both for fewer and for more bytes.
+      for (let k = 0; k < (round % 2 === 0 ? 7 : 2); k++) {
+        const n = round * 100 + k;
+        sent.push(n);
+        all.push(o.conn.send(Echo, { n }));
+      }
+      await tick();
+      o.socket.releaseWrites();
+      await tick();
+    }
+    await within(o.socket.frame(1 + sent.length), 1000, "every frame");
+    const frames = o.socket.frames.slice(1);
+    expect(frames.map((f) => new DataView(f.raw.buffer, f.raw.byteOffset).getInt32(f.raw.length - 5))).toEqual(sent);
+    expect(o.socket.writes.length - before).toBeLessThan(sent.length); // coalesced
+    o.socket.deliver(concat(frames.map((f, i) => echoResponse(f.correlationId, sent[i]!))));
+    expect(await within(Promise.all(all), 1000, "responses")).toEqual(sent.map((n) => ({ n })));
+  });
+
+  test("a request that fails to encode rejects alone; the frames queued around it go out whole", async () => {
+    const o = await open();
+    o.socket.holdWrites();
+    const first = o.conn.send(Echo, { n: 1 });
+    await tick();
+    const second = o.conn.send(Fragile, { n: 2 });
+    // Fails halfway through its body: what it wrote must not stay in the queued bytes.
+    const bad = await outcome(o.conn.send(Fragile, { n: 99, fail: true }));
+    expect(rejectedWith(bad, RangeError).message).toBe("Field 2 of 99 cannot be encoded");
+    const third = o.conn.send(Fragile, { n: 3 });
+    o.socket.releaseWrites();
+    await within(o.socket.frame(4), 1000, "three frames");
+    const frames = o.socket.frames.slice(1);
+    expect(frames.length).toBe(3);
+    o.socket.deliver(concat(frames.map((f, i) => echoResponse(f.correlationId, [1, 2, 3][i]!))));
+    expect(await within(Promise.all([first, second, third]), 1000, "responses")).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
   test("only one write is under way at a time", async () => {

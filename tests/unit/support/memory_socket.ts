@@ -81,6 +81,12 @@ export class MemorySocket {
   readonly writes: Uint8Array[] = [];
   /** Complete request frames parsed from the writes, in order. */
   readonly frames: RequestFrame[] = [];
+  /**
+   * Writes whose bytes the client changed before the write completed (a real
+   * socket reads the caller's buffer until then): what was written, and what
+   * the buffer held at completion. Must stay empty.
+   */
+  readonly changedWhileWriting: Array<{ written: string; atCompletion: string }> = [];
   /** Errors thrown out of `handlers.onData` (a Connection must never throw there). */
   readonly thrownFromOnData: unknown[] = [];
   /** How often the client called `close()`. */
@@ -153,10 +159,19 @@ export class MemorySocket {
 
   #write(chunk: Uint8Array): Promise<void> {
     if (this.#failWith !== null) return Promise.reject(this.#failWith);
-    this.writes.push(chunk.slice());
+    const copy = chunk.slice();
+    this.writes.push(copy);
     this.#parse(chunk);
     if (!this.#hold) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#held.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.#held.push({
+      resolve: () => {
+        if (!equalBytes(copy, chunk)) {
+          this.changedWhileWriting.push({ written: hexOf(copy), atCompletion: hexOf(chunk) });
+        }
+        resolve();
+      },
+      reject,
+    }));
   }
 
   #parse(chunk: Uint8Array): void {
@@ -262,4 +277,14 @@ export function apiVersionsResponse(correlationId: number, version: number, rang
 /** The v0 body a broker sends when it does not support the requested ApiVersions version. */
 export function apiVersionsFallback(correlationId: number, apiVersionsMax: number): Uint8Array {
   return apiVersionsResponse(correlationId, 0, [[18, 0, apiVersionsMax]], 35);
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function hexOf(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }

@@ -21,11 +21,10 @@
  */
 
 import type { Metadata } from "../metadata.ts";
-import { BATCH_HEADER_SIZE, type FieldValue, type HeaderList, RecordWriter } from "../protocol/record_batch.ts";
+import { BATCH_HEADER_SIZE, RecordWriter } from "../protocol/record_batch.ts";
 import { backoffMs } from "../backoff.ts";
 import type { BufferPool } from "./buffer_pool.ts";
-import type { RecordMetadata, SendCallback } from "../serde.ts";
-import { type CALLBACK, ProducerBatch, type RecordListener } from "./batch.ts";
+import { type BatchRecord, ProducerBatch, type RecordListener } from "./batch.ts";
 import { type DrainOptions, Drainer, type ReadyResult, type SequenceGate } from "./drain.ts";
 import { PartitionDeques } from "./partition_deque.ts";
 import { StickyPartitioner } from "./partitioner.ts";
@@ -55,17 +54,9 @@ export interface AccumulatorOptions extends DrainOptions {
 }
 
 /** One record for {@linkcode RecordAccumulator.append}: where it goes, its serialized fields, how it settles. */
-export interface AppendRecord {
+export interface AppendRecord extends BatchRecord {
   readonly topic: string;
   readonly partition: number;
-  readonly timestamp: number;
-  readonly key: FieldValue;
-  readonly value: FieldValue;
-  readonly headers: HeaderList | null;
-  /** A promise's `resolve`, or a send callback. */
-  readonly resolve: ((md: RecordMetadata) => void) | SendCallback;
-  /** A promise's `reject`, or the `CALLBACK` marker. */
-  readonly reject: ((error: Error) => void) | typeof CALLBACK;
 }
 
 /** The circumstances of one {@linkcode RecordAccumulator.append} call. */
@@ -201,12 +192,13 @@ export class RecordAccumulator {
    * record. The result is reused by the next call (see {@linkcode AppendResult}).
    */
   append(record: AppendRecord, context: AppendContext): AppendResult {
-    const { topic, partition, timestamp, key, value, headers, resolve, reject } = record;
+    // The timestamp stays in its field (see ProducerBatch.append): no double is passed as an argument.
+    const { topic, partition, key, value, headers } = record;
     let slab = context.slab;
     const max = this.#options.maxRequestSize;
     const dq = this.#deques.get(topic, partition);
     const last = dq.last;
-    let appended = last === undefined ? 0 : last.tryAppend(this.#writer, max, timestamp, key, value, headers, resolve, reject);
+    let appended = last === undefined ? 0 : last.append(this.#writer, max, record);
     let batch = last;
     const newBatch = appended === 0;
     if (appended === 0) {
@@ -226,7 +218,7 @@ export class RecordAccumulator {
       batch = new ProducerBatch(topic, partition, slab, context.now);
       batch.listener = this.#options.listener ?? null;
       batch.estimator = this.#estimator;
-      appended = batch.tryAppend(this.#writer, max, timestamp, key, value, headers, resolve, reject);
+      appended = batch.append(this.#writer, max, record);
       dq.push(batch);
       this.#incomplete.add(batch);
     } else if (appended < 0) {

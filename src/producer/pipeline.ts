@@ -101,8 +101,11 @@ export class SendPipeline {
       keepRecords: !context.interceptors.isEmpty || context.partitioner !== null,
       network: context.network,
       wakeup: context.wakeup,
-      append: (q, now, slab) =>
-        this.#tryAppend(q.record, q.topic, q.partition, q.key, q.value, q.headers, q.timestamp, q.resolve, q.reject, now, slab),
+      append: (q, now, slab) => {
+        this.#record.timestamp = q.timestamp;
+        this.#context.now = now;
+        return this.#tryAppend(q.record, q.topic, q.partition, q.key, q.value, q.headers, q.resolve, q.reject, slab);
+      },
       reject: (record, resolve, reject, error) => this.#rejectEarly(record, resolve, reject, error),
     });
   }
@@ -157,8 +160,12 @@ export class SendPipeline {
       key = serializeField("key", r.key, c.keySerializer, topic, headers);
       value = serializeField("value", r.value, c.valueSerializer, topic, headers);
       timestamp = toTimestamp(r.timestamp, now);
-      if (this.#queue.length === 0 &&
-        this.#tryAppend(r, topic, partition, key, value, headers, timestamp, resolve, reject, now, null) === null) return;
+      if (this.#queue.length === 0) {
+        // The two doubles go in fields, not arguments (V8 would box each: 16 bytes per record).
+        this.#record.timestamp = timestamp;
+        this.#context.now = now;
+        if (this.#tryAppend(r, topic, partition, key, value, headers, resolve, reject, null) === null) return;
+      }
     } catch (error) {
       this.#rejectEarly(r, resolve, reject, error);
       return;
@@ -227,7 +234,8 @@ export class SendPipeline {
 
   /**
    * Chooses the partition and appends now; null when appended, else what
-   * the record must wait for. Throws when it fails for good.
+   * the record must wait for. Throws when it fails for good. The caller has
+   * set the record's timestamp (`#record.timestamp`) and the time (`#context.now`).
    */
   #tryAppend(
     record: ProducerRecord<unknown, unknown> | null,
@@ -236,14 +244,14 @@ export class SendPipeline {
     key: Bytes,
     value: Bytes,
     headers: HeaderList | null,
-    timestamp: number,
     resolve: Resolve,
     reject: Reject,
-    now: number,
     slab: Uint8Array | null,
   ): Blocked | null {
     const c = this.#c;
-    this.#touch(topic, now);
+    const ctx = this.#context;
+    const touched = this.#touched.get(topic);
+    if (touched === undefined || ctx.now - touched >= 1000) this.#touch(topic, ctx.now);
     const count = c.metadata.partitionCount(topic);
     if (count === 0 || partition >= count) return NEEDS_METADATA;
     let sticky = false;
@@ -264,14 +272,11 @@ export class SendPipeline {
     const r = this.#record;
     r.topic = topic;
     r.partition = partition;
-    r.timestamp = timestamp;
     r.key = key;
     r.value = value;
     r.headers = headers;
     r.resolve = resolve;
     r.reject = reject;
-    const ctx = this.#context;
-    ctx.now = now;
     ctx.sticky = sticky;
     ctx.slab = slab;
     const result = c.accumulator.append(r, ctx);

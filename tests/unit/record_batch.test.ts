@@ -23,7 +23,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProtocolError } from "../../src/errors.ts";
-import { ProducerBatch } from "../../src/producer/batch.ts";
+import { CALLBACK, ProducerBatch } from "../../src/producer/batch.ts";
 import { compressorFor, decompress } from "../../src/producer/compression.ts";
 import { portableCodecs } from "../../src/portable_codecs.ts";
 import { crc32c, crc32cReady } from "../../src/protocol/crc32c.ts";
@@ -307,6 +307,38 @@ describe("ProducerBatch", () => {
     big.closed = true;
     expect(big.tryAppend(rw, 1 << 20, 5, "k", "v", null, () => {}, () => {})).toBe(0);
     expect(big.recordCount).toBe(1);
+  });
+
+  test("a large first record, then many small ones: every record keeps its own settler and timestamp", () => {
+    // The per-record arrays are sized from the first record (here: room for about 8 of its size),
+    // so the 2,000 small records after it go beyond that, and must still all settle as themselves.
+    const rw = new RecordWriter();
+    const batch = new ProducerBatch("t", 3, new Uint8Array(1 << 16), 0);
+    const settled: string[] = [];
+    const offsets: bigint[] = [];
+    const timestamps: number[] = [];
+    const big = "x".repeat(8000);
+    const sizes: number[] = [];
+    for (let i = 0; i < 2001; i++) {
+      const ts = 1_700_000_000_000 + i * 3;
+      const n = batch.tryAppend(rw, 1 << 20, ts, null, i === 0 ? big : `v${i}`, null, (error, md) => {
+        settled.push(error === null ? `ok ${i}` : `failed ${i}`);
+        offsets.push(md!.offset);
+        timestamps.push(md!.timestamp);
+      }, CALLBACK);
+      sizes.push(n);
+    }
+    expect(sizes.every((n) => n > 0)).toBe(true);
+    expect(batch.recordCount).toBe(2001);
+    expect(batch.timestamps).toEqual(Array.from({ length: 2001 }, (_, i) => 1_700_000_000_000 + i * 3));
+    batch.complete(500n, -1);
+    expect(settled).toEqual(Array.from({ length: 2001 }, (_, i) => `ok ${i}`));
+    expect(offsets).toEqual(Array.from({ length: 2001 }, (_, i) => 500n + BigInt(i)));
+    expect(timestamps).toEqual(Array.from({ length: 2001 }, (_, i) => 1_700_000_000_000 + i * 3));
+    const records = readBatch(batch.seal(null, crc32c), undefined, crc32c).records;
+    expect(records.length).toBe(2001);
+    expect(new TextDecoder().decode(records[2000]!.value!)).toBe("v2000");
+    expect(records[2000]!.timestampDelta).toBe(6000);
   });
 
   test("seal() is cached while the identity is unchanged and redone when it changes", () => {

@@ -9,7 +9,7 @@
  */
 
 import * as zlib from "node:zlib";
-import { lz4, snappy, zstd } from "../src/portable_codecs.ts";
+import { lz4, snappy, zstd } from "../src/typescript_codecs.ts";
 import type { PlatformCodecs } from "../src/platform.ts";
 import { asyncCodecsFor, codecsOf, type ZlibModule } from "./zlib_codecs.ts";
 import { CodecThread, threaded } from "./codec_thread.ts";

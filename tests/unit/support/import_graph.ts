@@ -23,7 +23,7 @@ export const LAYERS: ReadonlyArray<readonly string[]> = [
   // The wire protocol and its record codecs.
   ["src/protocol/", "src/codecs/", "src/security/"],
   // Records, cluster metadata, connections, and the extension points users plug in.
-  ["src/serde.ts", "src/extensions.ts", "src/metadata.ts", "src/metadata_partitions.ts", "src/network/", "src/transport.ts", "src/platform.ts", "src/portable_codecs.ts"],
+  ["src/serde.ts", "src/extensions.ts", "src/metadata.ts", "src/metadata_partitions.ts", "src/network/", "src/transport.ts", "src/platform.ts", "src/portable_codecs.ts", "src/typescript_codecs.ts"],
   // The engine and its configuration.
   ["src/config.ts", "src/config_keys.ts", "src/config_", "src/producer/"],
   // The public producer.

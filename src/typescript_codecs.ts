@@ -10,10 +10,32 @@
  */
 
 import type { Codec } from "./platform.ts";
-import { lz4FrameCompress, lz4FrameDecompress } from "./codecs/lz4_frame.ts";
-import { xerialCompress, xerialDecompress } from "./codecs/snappy_xerial.ts";
+import { lz4FrameBound, lz4FrameCompress, lz4FrameDecompress } from "./codecs/lz4_frame.ts";
+import { xerialBound, xerialCompress, xerialDecompress } from "./codecs/snappy_xerial.ts";
 import { zstdCompress } from "./codecs/zstd_compress.ts";
 import { zstdDecompress } from "./codecs/zstd_decompress.ts";
+
+/**
+ * The output buffer a codec's `compressTransient` reuses: grown to the
+ * largest bound asked for, up to {@linkcode SCRATCH_KEEP_BYTES} (a larger
+ * one is made for that call and not kept).
+ */
+class Scratch {
+  #buffer = new Uint8Array(0);
+
+  for(bound: number): Uint8Array {
+    if (bound <= this.#buffer.length) return this.#buffer;
+    const buffer = new Uint8Array(bound);
+    if (bound <= SCRATCH_KEEP_BYTES) this.#buffer = buffer;
+    return buffer;
+  }
+}
+
+/** The largest output buffer a codec keeps between batches (a 1 MiB batch's bound fits). */
+const SCRATCH_KEEP_BYTES = 2 * 1024 * 1024;
+
+const snappyScratch = new Scratch();
+const lz4Scratch = new Scratch();
 
 /**
  * snappy in snappy-java's stream framing (the xerial header and blocks),
@@ -29,6 +51,7 @@ import { zstdDecompress } from "./codecs/zstd_decompress.ts";
 export const snappy: Codec = Object.freeze({
   compress: (data: Uint8Array) => xerialCompress(data),
   decompress: (data: Uint8Array) => xerialDecompress(data),
+  compressTransient: (data: Uint8Array) => xerialCompress(data, snappyScratch.for(xerialBound(data.length))),
 });
 
 /**
@@ -45,6 +68,7 @@ export const snappy: Codec = Object.freeze({
 export const lz4: Codec = Object.freeze({
   compress: (data: Uint8Array, level: number) => lz4FrameCompress(data, level),
   decompress: (data: Uint8Array) => lz4FrameDecompress(data),
+  compressTransient: (data: Uint8Array, level: number) => lz4FrameCompress(data, level, lz4Scratch.for(lz4FrameBound(data.length))),
 });
 
 /**

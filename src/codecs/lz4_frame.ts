@@ -52,6 +52,9 @@ const readLE32 = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i 
  * Compresses `data` into one Kafka LZ4 frame at `level` (1–17; 9, Kafka's
  * default, uses the fast match finder).
  *
+ * With `into` at least {@linkcode lz4FrameBound} bytes long, the frame is
+ * written there and a view of it returned (no allocation).
+ *
  * @example Usage
  * ```ts
  * import { lz4FrameCompress, lz4FrameDecompress } from "./lz4_frame.ts";
@@ -60,10 +63,10 @@ const readLE32 = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i 
  * console.assert(frame.length < data.length && lz4FrameDecompress(frame).length === data.length);
  * ```
  */
-export function lz4FrameCompress(data: Uint8Array, level: number): Uint8Array {
+export function lz4FrameCompress(data: Uint8Array, level: number, into?: Uint8Array): Uint8Array {
   const attempts = lz4Attempts(level);
-  const blocks = Math.ceil(data.length / BLOCK_SIZE);
-  const out = new Uint8Array(HEADER_SIZE + blocks * (4 + lz4BlockBound(BLOCK_SIZE)) + 4);
+  const bound = lz4FrameBound(data.length);
+  const out = into !== undefined && into.length >= bound ? into : new Uint8Array(bound);
   writeLE32(out, 0, MAGIC);
   out[4] = FLG;
   out[5] = BD;
@@ -134,4 +137,17 @@ export function lz4FrameDecompress(frame: Uint8Array): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+/**
+ * The most bytes {@linkcode lz4FrameCompress} writes for `n` bytes of input.
+ *
+ * @example Usage
+ * ```ts
+ * import { lz4FrameBound } from "./lz4_frame.ts";
+ * console.assert(lz4FrameBound(0) === 11);
+ * ```
+ */
+export function lz4FrameBound(n: number): number {
+  return HEADER_SIZE + Math.ceil(n / BLOCK_SIZE) * (4 + lz4BlockBound(BLOCK_SIZE)) + 4;
 }

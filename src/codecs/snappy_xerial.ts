@@ -22,6 +22,9 @@ const BLOCK_SIZE = 32 * 1024;
 /**
  * Compresses `data` as snappy-java's stream format.
  *
+ * With `into` at least {@linkcode xerialBound} bytes long, the stream is
+ * written there and a view of it returned (no allocation).
+ *
  * @example Usage
  * ```ts
  * import { xerialCompress, xerialDecompress } from "./snappy_xerial.ts";
@@ -30,9 +33,9 @@ const BLOCK_SIZE = 32 * 1024;
  * console.assert(packed[0] === 0x82 && xerialDecompress(packed).length === data.length);
  * ```
  */
-export function xerialCompress(data: Uint8Array): Uint8Array {
-  const blocks = Math.ceil(data.length / BLOCK_SIZE);
-  const out = new Uint8Array(HEADER.length + blocks * (4 + snappyBound(BLOCK_SIZE)));
+export function xerialCompress(data: Uint8Array, into?: Uint8Array): Uint8Array {
+  const bound = xerialBound(data.length);
+  const out = into !== undefined && into.length >= bound ? into : new Uint8Array(bound);
   out.set(HEADER);
   let pos = HEADER.length;
   for (let start = 0; start < data.length; start += BLOCK_SIZE) {
@@ -82,4 +85,17 @@ export function xerialDecompress(data: Uint8Array): Uint8Array {
     at += part.length;
   }
   return out;
+}
+
+/**
+ * The most bytes {@linkcode xerialCompress} writes for `n` bytes of input.
+ *
+ * @example Usage
+ * ```ts
+ * import { xerialBound } from "./snappy_xerial.ts";
+ * console.assert(xerialBound(0) === 16);
+ * ```
+ */
+export function xerialBound(n: number): number {
+  return HEADER.length + Math.ceil(n / BLOCK_SIZE) * (4 + snappyBound(BLOCK_SIZE));
 }

@@ -33,6 +33,10 @@ export interface Compressor {
   /** Attribute bits of the codec (1 = gzip). */
   readonly codec: number;
   compress(records: Uint8Array): Uint8Array;
+  /** `compress`, possibly into a buffer reused by the next call (`Codec.compressTransient`): copy it at once. */
+  compressTransient(records: Uint8Array): Uint8Array;
+  /** Reads back what `compress` wrote (to split a batch whose slab holds its compressed records). */
+  decompress(packed: Uint8Array): Uint8Array;
   /** The same off the event loop, or null where the codec cannot (then `compress` runs at seal). */
   compressAsync(records: Uint8Array): Promise<Uint8Array> | null;
 }
@@ -115,11 +119,16 @@ export class ProducerBatch {
   /** Idempotence fields; `producerId < 0` without idempotence. Guards the sealed bytes. */
   identity: ProducerIdentity | null = null;
   /**
-   * The records section compressed off the event loop (`compressAhead`),
-   * used by every seal; null until that compression is done, or without one.
-   * Set once, by the compression's completion.
+   * The records section compressed: off the event loop (`compressAhead`,
+   * set by its completion) or by the first seal; then every seal uses it.
+   * After a seal, a view of the sealed bytes (in the slab, see `#packedIn`).
    */
   #packed: Uint8Array | null = null;
+  /**
+   * Set by a seal that wrote the compressed records over the uncompressed
+   * ones in the slab: the compressor that can read them back.
+   */
+  #packedIn: Compressor | null = null;
   /**
    * The running asynchronous compression, which reads the slab: while set,
    * the batch is not drained and its slab is not reused. Set by
@@ -291,9 +300,21 @@ export class ProducerBatch {
     if (compressor !== null) {
       // Always compressed, as Java does, even when it does not shrink: the
       // codec is what the user configured and what readers and metrics see.
-      const packed = this.#packed ?? compressor.compress(this.slab.subarray(BATCH_HEADER_SIZE, this.#pos));
-      wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
-      wire.set(packed, BATCH_HEADER_SIZE);
+      const packed = this.#packed ?? compressor.compressTransient(this.slab.subarray(BATCH_HEADER_SIZE, this.#pos));
+      if (this.#packing === null && BATCH_HEADER_SIZE + packed.length <= this.slab.length) {
+        // The compressed records replace the uncompressed ones in the slab (within buffer.memory, and
+        // no fresh buffer per batch); a split decompresses them again (recordsSection).
+        if (packed.buffer !== this.slab.buffer || packed.byteOffset !== this.slab.byteOffset + BATCH_HEADER_SIZE) {
+          this.slab.set(packed, BATCH_HEADER_SIZE);
+        }
+        wire = this.slab.subarray(0, BATCH_HEADER_SIZE + packed.length);
+        this.#packedIn = compressor;
+      } else {
+        wire = new Uint8Array(BATCH_HEADER_SIZE + packed.length);
+        wire.set(packed, BATCH_HEADER_SIZE);
+      }
+      // Kept for a new seal (another identity): the same compressed bytes, restamped.
+      this.#packed = wire.subarray(BATCH_HEADER_SIZE);
       attributes |= compressor.codec;
       if (this.#sealed === null && this.#pos > BATCH_HEADER_SIZE) {
         this.estimator?.update(this.topic, packed.length / (this.#pos - BATCH_HEADER_SIZE));
@@ -316,8 +337,13 @@ export class ProducerBatch {
     return wire;
   }
 
-  /** The records section as appended (uncompressed), for splitting. */
+  /**
+   * The records section as appended (uncompressed), for compressing and
+   * splitting: decompressed again once a seal wrote the compressed records
+   * over it.
+   */
   recordsSection(): Uint8Array {
+    if (this.#packedIn !== null) return this.#packedIn.decompress(this.#packed!);
     return this.slab.subarray(BATCH_HEADER_SIZE, this.#pos);
   }
 

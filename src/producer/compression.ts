@@ -114,6 +114,12 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
       if (codec === undefined) throw missingCodec(type, platform);
       return codec.compress(records, resolved);
     },
+    compressTransient: (records) => {
+      const codec = codecOf(type, platform, codecs);
+      if (codec === undefined) throw missingCodec(type, platform);
+      return codec.compressTransient?.(records, resolved) ?? codec.compress(records, resolved);
+    },
+    decompress: (packed) => decompress(IDS[type], packed, platform, codecs),
     compressAsync: (records) => {
       // At most one batch per core compresses off the loop; beyond that the batch is compressed at seal,
       // on the loop, which slows appends down as synchronous compression does (otherwise sends would run

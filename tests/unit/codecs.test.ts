@@ -11,10 +11,11 @@
 
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { lz4FrameCompress, lz4FrameDecompress, LZ4_LEVELS } from "../../src/codecs/lz4_frame.ts";
+import { lz4FrameBound, lz4FrameCompress, lz4FrameDecompress, LZ4_LEVELS } from "../../src/codecs/lz4_frame.ts";
+import { lz4, snappy } from "../../src/typescript_codecs.ts";
 import { compressBlock, decompressBlock, lz4BlockBound } from "../../src/codecs/lz4_block.ts";
 import { snappyBound, snappyCompress, snappyDecompress } from "../../src/codecs/snappy_block.ts";
-import { xerialCompress, xerialDecompress } from "../../src/codecs/snappy_xerial.ts";
+import { xerialBound, xerialCompress, xerialDecompress } from "../../src/codecs/snappy_xerial.ts";
 import { xxhash32 } from "../../src/codecs/xxhash32.ts";
 import { codecCases } from "./support/codec_cases.ts";
 
@@ -211,5 +212,35 @@ describe("the match finders' 16-bit tables", () => {
     expect(packed.length).toBeLessThan(records.length / 2);
     const random = letters(32768, 11);
     expect(xerialCompress(random).length).toBeLessThan(random.length + 64);
+  });
+});
+
+describe("compressing into a given buffer (compressTransient)", () => {
+  const inputs = [new Uint8Array(0), letters(100, 3), letters(70_000, 5), new TextEncoder().encode('{"id":7}'.repeat(20_000))];
+  test("lz4 and snappy write the same bytes into a reused buffer as into their own, input after input", () => {
+    const lz4Into = new Uint8Array(lz4FrameBound(200_000));
+    const snappyInto = new Uint8Array(xerialBound(200_000));
+    for (const input of [...inputs, ...inputs.slice().reverse()]) {
+      const a = lz4FrameCompress(input, 9, lz4Into);
+      expect(a.buffer).toBe(lz4Into.buffer);
+      expect(Array.from(a)).toEqual(Array.from(lz4FrameCompress(input, 9)));
+      const b = xerialCompress(input, snappyInto);
+      expect(b.buffer).toBe(snappyInto.buffer);
+      expect(Array.from(b)).toEqual(Array.from(xerialCompress(input)));
+    }
+    // A buffer below the bound is not used.
+    expect(lz4FrameCompress(inputs[2]!, 9, new Uint8Array(10)).length).toBeGreaterThan(10);
+  });
+
+  test("the codecs' compressTransient reuses one buffer and reads back as compress does", () => {
+    for (const codec of [lz4, snappy]) {
+      // The larger input first: the buffer it grows to serves the smaller one after it.
+      const first = codec.compressTransient!(inputs[3]!, 9);
+      const copy = first.slice();
+      const second = codec.compressTransient!(inputs[1]!, 9);
+      expect(second.buffer).toBe(first.buffer);
+      expect(Array.from(codec.decompress(copy))).toEqual(Array.from(inputs[3]!));
+      expect(Array.from(codec.decompress(second))).toEqual(Array.from(inputs[1]!));
+    }
   });
 });

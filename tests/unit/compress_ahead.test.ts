@@ -31,6 +31,11 @@ function handDriven() {
       syncCalls++;
       return gzip.compress(records);
     },
+    compressTransient: (records) => {
+      syncCalls++;
+      return gzip.compress(records);
+    },
+    decompress: (packed) => gzip.decompress(packed),
     compressAsync: (records) => {
       const copy = records.slice();
       return new Promise<Uint8Array>((resolve, reject) => {

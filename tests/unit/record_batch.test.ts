@@ -26,6 +26,7 @@ import { ProtocolError } from "../../src/errors.ts";
 import { CALLBACK, ProducerBatch } from "../../src/producer/batch.ts";
 import { compressorFor, decompress } from "../../src/producer/compression.ts";
 import { portableCodecs } from "../../src/portable_codecs.ts";
+import { splitBatch } from "../../src/producer/split.ts";
 import { crc32c, crc32cReady } from "../../src/protocol/crc32c.ts";
 import { BATCH_HEADER_SIZE, RecordWriter, sealBatch, TRANSACTIONAL_FLAG } from "../../src/protocol/record_batch.ts";
 import { type DecodedBatch, readBatch, readRecords } from "../../src/protocol/record_reader.ts";
@@ -339,6 +340,63 @@ describe("ProducerBatch", () => {
     expect(records.length).toBe(2001);
     expect(new TextDecoder().decode(records[2000]!.value!)).toBe("v2000");
     expect(records[2000]!.timestampDelta).toBe(6000);
+  });
+
+  describe("a compressed seal writes the compressed records into the batch's own slab", () => {
+    const codecs = ["lz4", "snappy", "gzip", "zstd"] as const;
+    const read = (wire: Uint8Array) => readBatch(wire, (codec, data) => decompress(codec, data, undefined, portableCodecs), crc32c);
+    const fill = (batch: ProducerBatch, n: number, tag: string) => {
+      const rw = new RecordWriter();
+      for (let i = 0; i < n; i++) {
+        expect(batch.tryAppend(rw, 1 << 20, 1000 + i, `k${i}`, `${tag}-${i}-${"v".repeat(i % 50)}`, null, () => {}, CALLBACK)).toBeGreaterThan(0);
+      }
+    };
+    const values = (wire: Uint8Array) => read(wire).records.map((r) => new TextDecoder().decode(r.value!));
+
+    test.each(codecs)("%s: in place, re-sealed for a new identity from the same bytes, split from them, and a second batch's seal leaves the first alone", (type) => {
+      const compressor = compressorFor(type, -1, undefined, portableCodecs)!;
+      const slab = new Uint8Array(1 << 16);
+      const a = new ProducerBatch("t", 0, slab, 0);
+      fill(a, 300, "a");
+      const uncompressed = a.recordsSection().slice();
+      const wire = a.seal(compressor, crc32c);
+      expect(wire.buffer).toBe(slab.buffer); // no buffer of its own
+      expect(wire.length).toBeLessThan(a.sizeInBytes);
+      const expected = Array.from({ length: 300 }, (_, i) => `a-${i}-${"v".repeat(i % 50)}`);
+      expect(values(wire)).toEqual(expected);
+      // The slab now holds the compressed records; what a split reads is still the records as appended.
+      expect(toHex(a.recordsSection())).toBe(toHex(uncompressed));
+      const parts = splitBatch(a, 4096);
+      expect(parts.length).toBeGreaterThan(1);
+      expect(parts.flatMap((p) => values(p.seal(compressor, crc32c)))).toEqual(expected);
+      // A new identity: the same compressed bytes under a new header.
+      a.identity = { producerId: 7n, producerEpoch: 1, baseSequence: 40, transactional: false };
+      const again = a.seal(compressor, crc32c);
+      expect(read(again)).toMatchObject({ producerId: 7n, baseSequence: 40, crcValid: true });
+      expect(toHex(again.subarray(BATCH_HEADER_SIZE))).toBe(toHex(wire.subarray(BATCH_HEADER_SIZE)));
+      expect(values(again)).toEqual(expected);
+      // Another batch compressed after it (the codec's reused output buffer) changes nothing of it.
+      const b = new ProducerBatch("t", 1, new Uint8Array(1 << 16), 0);
+      fill(b, 200, "b");
+      expect(values(b.seal(compressor, crc32c))[0]).toBe("b-0-");
+      expect(values(again)).toEqual(expected);
+    });
+
+    test.each(codecs)("%s: records that grow when compressed get a buffer of their own, sealed the same", (type) => {
+      const compressor = compressorFor(type, -1, undefined, portableCodecs)!;
+      // One record of random bytes that fills the slab: its compressed form is larger than the slab.
+      const noise = new Uint8Array(4000);
+      for (let i = 0, x = 12345; i < noise.length; i++) noise[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+      const batch = new ProducerBatch("t", 0, new Uint8Array(BATCH_HEADER_SIZE + 4010), 0);
+      expect(batch.tryAppend(new RecordWriter(), 1 << 20, 5, null, noise, null, () => {}, CALLBACK)).toBeGreaterThan(4000);
+      const wire = batch.seal(compressor, crc32c);
+      expect(wire.buffer).not.toBe(batch.slab.buffer);
+      const b = read(wire);
+      expect(b.crcValid).toBe(true);
+      expect(toHex(b.records[0]!.value!)).toBe(toHex(noise));
+      const section = batch.recordsSection(); // the record: ..., its value, then 0 headers
+      expect(toHex(section.subarray(section.length - 4001, section.length - 1))).toBe(toHex(noise));
+    });
   });
 
   test("seal() is cached while the identity is unchanged and redone when it changes", () => {

@@ -106,6 +106,8 @@ function compressFast(src: Uint8Array, dst: Uint8Array, options: Lz4BlockOptions
 function compressFastSmall(src: Uint8Array, dst: Uint8Array, { start, end, out }: Lz4BlockOptions): number {
   const table = smallTable;
   table.fill(0);
+  // One 32-bit little-endian load per word (the engines compile DataView reads to a single load).
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const seq: Sequence = { src, anchor: 0, ip: 0, offset: 0, len: 0 };
   const mfLimit = end - MF_LIMIT;
   const matchLimit = end - LAST_LITERALS;
@@ -116,17 +118,18 @@ function compressFastSmall(src: Uint8Array, dst: Uint8Array, { start, end, out }
     // (0) is the block's first byte, a candidate the comparison judges.
     let ref: number;
     let misses = 1 << SKIP_STRENGTH;
-    let word = read32(src, ip);
+    let word = view.getInt32(ip, true);
     for (;;) {
       if (ip > mfLimit) return writeLastLiterals(src, dst, anchor, end, out);
       const h = Math.imul(word, HASH_MUL) >>> SMALL_SHIFT;
       ref = start + table[h]!;
       table[h] = ip - start;
-      if (read32(src, ref) === word && ref < ip) break;
+      if (view.getInt32(ref, true) === word && ref < ip) break;
       const step = misses++ >> SKIP_STRENGTH;
       ip += step;
+      if (ip > mfLimit) return writeLastLiterals(src, dst, anchor, end, out);
       // At step 1 the next word is this one shifted by a byte: one load, not four.
-      word = step === 1 ? (word >>> 8) | (src[ip + 3]! << 24) : read32(src, ip);
+      word = step === 1 ? (word >>> 8) | (src[ip + 3]! << 24) : view.getInt32(ip, true);
     }
     while (ip > anchor && ref > start && src[ip - 1] === src[ref - 1]) {
       ip--;
@@ -134,7 +137,7 @@ function compressFastSmall(src: Uint8Array, dst: Uint8Array, { start, end, out }
     }
     // Matches, as long as the position after one starts another (no literals between).
     for (;;) {
-      const len = matchLength(src, ip, ref, matchLimit);
+      const len = matchLength(src, view, ip, ref, matchLimit);
       seq.anchor = anchor;
       seq.ip = ip;
       seq.offset = ip - ref;
@@ -144,12 +147,12 @@ function compressFastSmall(src: Uint8Array, dst: Uint8Array, { start, end, out }
       anchor = ip;
       if (ip > mfLimit) return writeLastLiterals(src, dst, anchor, end, out);
       // The position two back is likely to start a later match.
-      table[Math.imul(read32(src, ip - 2), HASH_MUL) >>> SMALL_SHIFT] = ip - 2 - start;
-      const word = read32(src, ip);
+      table[Math.imul(view.getInt32(ip - 2, true), HASH_MUL) >>> SMALL_SHIFT] = ip - 2 - start;
+      const word = view.getInt32(ip, true);
       const h = Math.imul(word, HASH_MUL) >>> SMALL_SHIFT;
       ref = start + table[h]!;
       table[h] = ip - start;
-      if (read32(src, ref) !== word || ref >= ip) break;
+      if (view.getInt32(ref, true) !== word || ref >= ip) break;
     }
     ip++;
   }
@@ -159,6 +162,7 @@ function compressFastSmall(src: Uint8Array, dst: Uint8Array, { start, end, out }
 function compressFastWide(src: Uint8Array, dst: Uint8Array, { start, end, out }: Lz4BlockOptions): number {
   const table = fastTable;
   table.fill(-1);
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const seq: Sequence = { src, anchor: 0, ip: 0, offset: 0, len: 0 };
   const mfLimit = end - MF_LIMIT;
   const matchLimit = end - LAST_LITERALS;
@@ -185,7 +189,7 @@ function compressFastWide(src: Uint8Array, dst: Uint8Array, { start, end, out }:
     }
     // Matches, as long as the position after one starts another (no literals between).
     for (;;) {
-      const len = matchLength(src, ip, ref, matchLimit);
+      const len = matchLength(src, view, ip, ref, matchLimit);
       seq.anchor = anchor;
       seq.ip = ip;
       seq.offset = ip - ref;
@@ -210,6 +214,7 @@ function compressChain(src: Uint8Array, dst: Uint8Array, { start, end, out, atte
   const head = chainHead;
   const prev = chainPrev;
   head.fill(-1);
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const seq: Sequence = { src, anchor: 0, ip: 0, offset: 0, len: 0 };
   const mfLimit = end - MF_LIMIT;
   const matchLimit = end - LAST_LITERALS;
@@ -232,7 +237,7 @@ function compressChain(src: Uint8Array, dst: Uint8Array, { start, end, out, atte
     let bestRef = -1;
     for (let tries = attempts; tries > 0 && ref >= start && ip - ref <= MAX_OFFSET; tries--) {
       if (src[ref + bestLen] === src[ip + bestLen] && read32(src, ref) === word) {
-        const len = matchLength(src, ip, ref, matchLimit);
+        const len = matchLength(src, view, ip, ref, matchLimit);
         if (len > bestLen) {
           bestLen = len;
           bestRef = ref;
@@ -257,9 +262,9 @@ function compressChain(src: Uint8Array, dst: Uint8Array, { start, end, out, atte
 }
 
 /** How far the match of `ip` at `ref` goes (at least 4, known to match), up to `limit`. */
-function matchLength(src: Uint8Array, ip: number, ref: number, limit: number): number {
+function matchLength(src: Uint8Array, view: DataView, ip: number, ref: number, limit: number): number {
   let len = MIN_MATCH;
-  while (ip + len + 4 <= limit && read32(src, ip + len) === read32(src, ref + len)) len += 4;
+  while (ip + len + 4 <= limit && view.getInt32(ip + len, true) === view.getInt32(ref + len, true)) len += 4;
   while (ip + len < limit && src[ip + len] === src[ref + len]) len++;
   return len;
 }

@@ -37,8 +37,6 @@ const MAX_FRAGMENT = 1 << 16;
 const table = new Uint16Array(1 << HASH_LOG);
 const HASH_MUL = 0x1e35a7bd;
 
-const read32 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
-
 /**
  * The largest block `snappyCompress` writes for `n` input bytes (Snappy's
  * `MaxCompressedLength`).
@@ -94,6 +92,8 @@ function compressFragment(src: Uint8Array, dst: Uint8Array, start: number, end: 
     for (let size = 256; size < end - start && shift > 32 - HASH_LOG; size <<= 1) shift--;
     table.fill(0, 0, 1 << (32 - shift));
     const limit = end - INPUT_MARGIN;
+    // One 32-bit little-endian load per word (the engines compile DataView reads to a single load).
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
     let ip = start + 1;
     outer: for (;;) {
       // The step is skip / 32 and skip grows by the step: after 32 misses
@@ -107,30 +107,30 @@ function compressFragment(src: Uint8Array, dst: Uint8Array, start: number, end: 
         skip += step;
         next = ip + step;
         if (next > limit) break outer;
-        const seq = read32(src, ip);
+        const seq = view.getInt32(ip, true);
         const h = Math.imul(seq, HASH_MUL) >>> shift;
         // An empty entry (0) is the fragment's first byte: a candidate
         // like any other, that the comparison rejects or takes.
         ref = start + table[h]!;
         table[h] = ip - start;
-        if (read32(src, ref) === seq) break;
+        if (view.getInt32(ref, true) === seq) break;
       }
       if (ip > anchor) out = writeLiteral(src, dst, anchor, ip, out);
       // Copies, as long as the byte after one starts another.
       for (;;) {
         let len = 4;
-        while (ip + len + 4 <= end && read32(src, ip + len) === read32(src, ref + len)) len += 4;
+        while (ip + len + 4 <= end && view.getInt32(ip + len, true) === view.getInt32(ref + len, true)) len += 4;
         while (ip + len < end && src[ip + len] === src[ref + len]) len++;
         out = writeCopy(dst, out, ip - ref, len);
         ip += len;
         anchor = ip;
         if (ip >= limit) break outer;
-        table[Math.imul(read32(src, ip - 1), HASH_MUL) >>> shift] = ip - 1 - start;
-        const seq = read32(src, ip);
+        table[Math.imul(view.getInt32(ip - 1, true), HASH_MUL) >>> shift] = ip - 1 - start;
+        const seq = view.getInt32(ip, true);
         const h = Math.imul(seq, HASH_MUL) >>> shift;
         ref = start + table[h]!;
         table[h] = ip - start;
-        if (read32(src, ref) !== seq) break;
+        if (view.getInt32(ref, true) !== seq) break;
       }
       ip++;
       if (ip > limit) break;

@@ -244,3 +244,30 @@ describe("compressing into a given buffer (compressTransient)", () => {
     }
   });
 });
+
+describe("the finders read words through a DataView of the input's own window", () => {
+  test("inputs at an offset inside a larger buffer, of every length to 300 and some larger, round-trip", () => {
+    const backing = new Uint8Array(300_000);
+    for (let i = 0, x = 7; i < backing.length; i++) backing[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    // Bytes around each window differ from it, so a read outside the window would change the output.
+    for (const source of [backing, letters(300_000, 9), new Uint8Array(300_000)]) {
+      const lengths = [...Array.from({ length: 301 }, (_, n) => n), 4095, 65536, 70_001, 200_000];
+      for (const n of lengths) {
+        const offset = 17 + (n % 13);
+        const window = source.subarray(offset, offset + n);
+        for (const level of [1, 17]) { // the fast finder and the chain finder
+          const packed = lz4FrameCompress(window, level);
+          expect(Array.from(lz4FrameDecompress(packed))).toEqual(Array.from(window));
+          expect(Array.from(lz4FrameCompress(window.slice(), level))).toEqual(Array.from(packed));
+        }
+        const packedLz4 = lz4FrameCompress(window, 9);
+        expect(Array.from(lz4FrameDecompress(packedLz4))).toEqual(Array.from(window));
+        const packedSnappy = xerialCompress(window);
+        expect(Array.from(xerialDecompress(packedSnappy))).toEqual(Array.from(window));
+        // The same bytes copied to a buffer of their own compress to the same output.
+        expect(Array.from(lz4FrameCompress(window.slice(), 9))).toEqual(Array.from(packedLz4));
+        expect(Array.from(xerialCompress(window.slice()))).toEqual(Array.from(packedSnappy));
+      }
+    }
+  }, 60_000);
+});

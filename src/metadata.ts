@@ -79,6 +79,9 @@ export class Metadata implements PartitionView {
   #brokers = new Map<number, BrokerNode>();
   /** Partitions by topic, indexed by partition number. */
   #topics = new Map<string, PartitionInfo[]>();
+  /** The topic `partitionCount` answered last, and its partitions; cleared by every change to `#topics`. */
+  #countTopic: string | null = null;
+  #countParts: PartitionInfo[] | null = null;
   /** Derived on every update: partitions led by each node, for drain(). */
   #byNode = new Map<number, TopicPartitionRef[]>();
   /** Derived on every update: partitions with a known leader, per topic. */
@@ -174,6 +177,7 @@ export class Metadata implements PartitionView {
         this.#inUse.delete(topic);
         this.#newTopics.delete(topic);
         this.#topics.delete(topic);
+        this.#countTopic = null;
         this.#topicErrors.delete(topic);
         this.#topicIds.delete(topic);
       }
@@ -212,6 +216,7 @@ export class Metadata implements PartitionView {
       if (t.errorCode !== ErrorCode.NONE) {
         this.#topicErrors.set(name, apiError(t.errorCode, null, `Topic "${name}"`));
         this.#topics.delete(name);
+        this.#countTopic = null;
         incomplete = true;
         continue;
       }
@@ -230,6 +235,7 @@ export class Metadata implements PartitionView {
       const parts = mergePartitions(t.partitions, recreated ? undefined : this.#topics.get(name));
       if (parts.some((p) => p.leader < 0)) incomplete = true;
       this.#topics.set(name, parts);
+      this.#countTopic = null;
     }
     for (const name of requested) {
       if (!response.topics.some((t) => t.name === name)) incomplete = true;
@@ -274,6 +280,7 @@ export class Metadata implements PartitionView {
     const forgotten = [...this.#brokers.values()];
     this.#brokers = new Map();
     for (const [topic, parts] of this.#topics) this.#topics.set(topic, parts.map((p) => ({ ...p, leader: -1 })));
+    this.#countTopic = null;
     this.#fullUpdateRequested = true;
     this.recovery.restarted(now);
     this.#rebuild();
@@ -314,7 +321,13 @@ export class Metadata implements PartitionView {
 
   /** Partition count of a topic, or 0 if unknown. */
   partitionCount(topic: string): number {
-    return this.#topics.get(topic)?.length ?? 0;
+    // Asked for every record, mostly for the topic asked for last: that answer is kept until #topics changes.
+    if (topic === this.#countTopic) return this.#countParts!.length;
+    const parts = this.#topics.get(topic);
+    if (parts === undefined) return 0;
+    this.#countTopic = topic;
+    this.#countParts = parts;
+    return parts.length;
   }
 
   /** Partition details of a topic, or `undefined` if unknown. */

@@ -80,6 +80,9 @@ export class SendPipeline {
   readonly #queue: SendQueue;
   /** Last time each topic was marked in use (touching metadata on every record is wasteful). */
   readonly #touched = new Map<string, number>();
+  /** The topic sent to last and its entry in `#touched` (most records go to the previous record's topic). */
+  #lastTopic: string | null = null;
+  #lastTouched = 0;
   /**
    * The arguments of the one `append()` call under way, reused for every
    * record so the hot path allocates nothing; filled just before the call
@@ -151,7 +154,7 @@ export class SendPipeline {
       // intermediate record object.
       if (r === null || typeof r !== "object") throw new InvalidRecordError(`A record must be an object with a "topic", got ${String(r)}`);
       topic = r.topic ?? defaultTopic;
-      if (!this.#touched.has(topic)) validateTopic(topic);
+      if (topic !== this.#lastTopic && !this.#touched.has(topic)) validateTopic(topic);
       partition = r.partition ?? -1;
       if (r.partition !== undefined && (!Number.isInteger(partition) || partition < 0)) {
         throw new InvalidRecordError(`Invalid partition "${String(r.partition)}" for topic "${topic}": it must be a non-negative integer`);
@@ -229,6 +232,8 @@ export class SendPipeline {
     const last = this.#touched.get(topic);
     if (!force && last !== undefined && now - last < 1000) return;
     this.#touched.set(topic, now);
+    this.#lastTopic = topic;
+    this.#lastTouched = now;
     this.#c.metadata.add(topic, now);
   }
 
@@ -250,8 +255,12 @@ export class SendPipeline {
   ): Blocked | null {
     const c = this.#c;
     const ctx = this.#context;
-    const touched = this.#touched.get(topic);
+    const touched = topic === this.#lastTopic ? this.#lastTouched : this.#touched.get(topic);
     if (touched === undefined || ctx.now - touched >= 1000) this.#touch(topic, ctx.now);
+    else if (topic !== this.#lastTopic) {
+      this.#lastTopic = topic;
+      this.#lastTouched = touched;
+    }
     const count = c.metadata.partitionCount(topic);
     if (count === 0 || partition >= count) return NEEDS_METADATA;
     let sticky = false;

@@ -78,3 +78,25 @@ describe("defect 12: a broker's absurd partition indexes", () => {
     expect(md.partitionCount("t")).toBe(2);
   });
 });
+
+describe("partitionCount keeps its last answer only while the topics stay as they were", () => {
+  test("a topic that grows, one asked in between, one that expires, and a disconnect reset", () => {
+    const md = metadata();
+    md.add("t", 0);
+    md.add("u", 0);
+    md.update(metadataResponse({ t: [{ leader: 1 }, { leader: 1 }], u: [{ leader: 1 }] }), ["t", "u"], false, 0);
+    expect(md.partitionCount("t")).toBe(2);
+    expect(md.partitionCount("t")).toBe(2);
+    // More partitions for t: the next answer counts them.
+    md.update(metadataResponse({ t: [{ leader: 1 }, { leader: 1 }, { leader: 2 }], u: [{ leader: 1 }] }), ["t", "u"], false, 1);
+    expect(md.partitionCount("t")).toBe(3);
+    expect(md.partitionCount("u")).toBe(1);
+    expect(md.partitionCount("x")).toBe(0);
+    expect(md.partitionCount("u")).toBe(1);
+    // u idle past metadata.max.idle.ms: dropped at the next request, and then unknown.
+    md.add("t", 400_000);
+    md.topicsToRequest(400_001);
+    expect(md.partitionCount("u")).toBe(0);
+    expect(md.partitionCount("t")).toBe(3);
+  });
+});

@@ -39,10 +39,10 @@ function referenceNextInt(state: { n: bigint }, bound: number): number {
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 describe("JavaSplittableRandom", () => {
-  test("the first letters, in fills of every length 0–9 (the 4-letter steps and the tail)", () => {
+  test("the first letters, in fills of every length 0–17 (the 8-letter steps and the tail)", () => {
     const random = new JavaSplittableRandom();
     let got = "";
-    for (let len = 0; got.length < 2000; len = (len + 1) % 10) {
+    for (let len = 0; got.length < 2000; len = (len + 1) % 18) {
       const buffer = new Uint8Array(len);
       random.fillLetters(buffer);
       got += text(buffer);
@@ -51,7 +51,7 @@ describe("JavaSplittableRandom", () => {
     expect(got.slice(0, 8)).toBe("YQHHNEBS");
   });
 
-  test("the first rejected draw (letter 1,273,005) takes two seeds, in a 4-letter step and one at a time", () => {
+  test("the first rejected draw (letter 1,273,005) takes two seeds, in an 8-letter step and one at a time", () => {
     const at = 1_273_005;
     // No draw before it is rejected, so letter k uses seed k + 1; after it, every letter is one seed later.
     const expected = referenceLetters(at - 20, 40);

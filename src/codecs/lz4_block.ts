@@ -46,7 +46,6 @@ const chainHead = new Int32Array(1 << HASH_LOG);
 /** The chain finder's previous position with the same hash, by position mod 64 KiB. */
 const chainPrev = new Int32Array(1 << 16);
 
-const read32 = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 const hash4 = (v: number) => Math.imul(v, HASH_MUL) >>> (32 - HASH_LOG);
 
 /**
@@ -168,7 +167,7 @@ function compressFastWide(src: Uint8Array, dst: Uint8Array, { start, end, out }:
   const matchLimit = end - LAST_LITERALS;
   let anchor = start;
   let ip = start;
-  table[hash4(read32(src, ip))] = ip;
+  table[hash4(view.getInt32(ip, true))] = ip;
   ip++;
   for (;;) {
     // Find a match: the step grows while nothing matches.
@@ -176,11 +175,11 @@ function compressFastWide(src: Uint8Array, dst: Uint8Array, { start, end, out }:
     let misses = 1 << SKIP_STRENGTH;
     for (;;) {
       if (ip > mfLimit) return writeLastLiterals(src, dst, anchor, end, out);
-      const word = read32(src, ip);
+      const word = view.getInt32(ip, true);
       const h = hash4(word);
       ref = table[h]!;
       table[h] = ip;
-      if (ref >= start && ip - ref <= MAX_OFFSET && read32(src, ref) === word) break;
+      if (ref >= start && ip - ref <= MAX_OFFSET && view.getInt32(ref, true) === word) break;
       ip += misses++ >> SKIP_STRENGTH;
     }
     while (ip > anchor && ref > start && src[ip - 1] === src[ref - 1]) {
@@ -199,12 +198,12 @@ function compressFastWide(src: Uint8Array, dst: Uint8Array, { start, end, out }:
       anchor = ip;
       if (ip > mfLimit) return writeLastLiterals(src, dst, anchor, end, out);
       // The position two back is likely to start a later match.
-      table[hash4(read32(src, ip - 2))] = ip - 2;
-      const word = read32(src, ip);
+      table[hash4(view.getInt32(ip - 2, true))] = ip - 2;
+      const word = view.getInt32(ip, true);
       const h = hash4(word);
       ref = table[h]!;
       table[h] = ip;
-      if (ref < start || ip - ref > MAX_OFFSET || read32(src, ref) !== word) break;
+      if (ref < start || ip - ref > MAX_OFFSET || view.getInt32(ref, true) !== word) break;
     }
     ip++;
   }
@@ -224,19 +223,19 @@ function compressChain(src: Uint8Array, dst: Uint8Array, { start, end, out, atte
   let inserted = start;
   const insertUpTo = (target: number) => {
     for (; inserted < target; inserted++) {
-      const h = hash4(read32(src, inserted));
+      const h = hash4(view.getInt32(inserted, true));
       prev[inserted & 0xffff] = head[h]!;
       head[h] = inserted;
     }
   };
   while (ip <= mfLimit) {
     insertUpTo(ip);
-    const word = read32(src, ip);
+    const word = view.getInt32(ip, true);
     let ref = head[hash4(word)]!;
     let bestLen = 0;
     let bestRef = -1;
     for (let tries = attempts; tries > 0 && ref >= start && ip - ref <= MAX_OFFSET; tries--) {
-      if (src[ref + bestLen] === src[ip + bestLen] && read32(src, ref) === word) {
+      if (src[ref + bestLen] === src[ip + bestLen] && view.getInt32(ref, true) === word) {
         const len = matchLength(src, view, ip, ref, matchLimit);
         if (len > bestLen) {
           bestLen = len;

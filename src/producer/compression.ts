@@ -107,16 +107,16 @@ export function compressorFor(type: CompressionType, level: number, platform?: P
   const resolved = type === "gzip" && level < 0 ? 6 : level;
   /** Asynchronous compressions of this compressor under way. */
   let running = 0;
+  const codecNow = (): Codec => {
+    const codec = codecOf(type, platform, codecs);
+    if (codec === undefined) throw missingCodec(type, platform);
+    return codec;
+  };
   return {
     codec: IDS[type],
-    compress: (records) => {
-      const codec = codecOf(type, platform, codecs);
-      if (codec === undefined) throw missingCodec(type, platform);
-      return codec.compress(records, resolved);
-    },
+    compress: (records) => codecNow().compress(records, resolved),
     compressTransient: (records) => {
-      const codec = codecOf(type, platform, codecs);
-      if (codec === undefined) throw missingCodec(type, platform);
+      const codec = codecNow();
       return codec.compressTransient?.(records, resolved) ?? codec.compress(records, resolved);
     },
     decompress: (packed) => decompress(IDS[type], packed, platform, codecs),
